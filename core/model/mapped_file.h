@@ -1,0 +1,31 @@
+// mapped_file.h - a read-only memory map of a whole file.
+//
+// Owns the mapping; the bytes stay valid until the object is destroyed. Safe to read from any
+// thread. Opening fails with CheckpointError naming the file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+
+namespace imago::flava {
+
+class MappedFile
+{
+public:
+    explicit MappedFile(const std::filesystem::path &path);
+    ~MappedFile();
+    MappedFile(const MappedFile &) = delete;
+    MappedFile &operator=(const MappedFile &) = delete;
+
+    std::span<const std::uint8_t> bytes() const { return {m_data, m_size}; }
+    const std::filesystem::path &path() const { return m_path; }
+
+private:
+    std::filesystem::path m_path;
+    const std::uint8_t *m_data = nullptr;
+    std::size_t m_size = 0;
+};
+
+} // namespace imago::flava
