@@ -1,1 +1,121 @@
-// placeholder
+#include "flava_layers.h"
+
+#include <cmath>
+#include <limits>
+
+namespace imago::flava {
+
+namespace tnn = torch::nn;
+
+at::Tensor additiveMask(const at::Tensor &keepMask)
+{
+    const auto m = keepMask.to(at::kFloat).unsqueeze(1).unsqueeze(1); // [B, 1, 1, S]
+    return (1.0 - m) * std::numeric_limits<float>::lowest();
+}
+
+at::Tensor activate(const at::Tensor &x, Activation act)
+{
+    switch (act) {
+    case Activation::Gelu: return at::gelu(x);
+    case Activation::GeluTanh: return at::gelu(x, "tanh");
+    case Activation::Relu: return at::relu(x);
+    case Activation::QuickGelu: return x * at::sigmoid(1.702 * x);
+    }
+    return x;
+}
+
+namespace {
+tnn::LayerNorm layerNorm(int d, double eps)
+{
+    return tnn::LayerNorm(tnn::LayerNormOptions({d}).eps(eps));
+}
+} // namespace
+
+FlavaLayerImpl::FlavaLayerImpl(const EncoderConfig &cfg) : m_cfg(cfg)
+{
+    const int d = cfg.hiddenSize;
+    auto attention = register_module("attention", std::make_shared<Scope>());
+    auto self = attention->register_module("attention", std::make_shared<Scope>());
+    query = self->register_module("query", tnn::Linear(tnn::LinearOptions(d, d).bias(cfg.qkvBias)));
+    key = self->register_module("key", tnn::Linear(tnn::LinearOptions(d, d).bias(cfg.qkvBias)));
+    value = self->register_module("value", tnn::Linear(tnn::LinearOptions(d, d).bias(cfg.qkvBias)));
+    auto attOut = attention->register_module("output", std::make_shared<Scope>());
+    attention_output = attOut->register_module("dense", tnn::Linear(d, d));
+    auto inter = register_module("intermediate", std::make_shared<Scope>());
+    intermediate = inter->register_module("dense", tnn::Linear(d, cfg.intermediateSize));
+    auto out = register_module("output", std::make_shared<Scope>());
+    output = out->register_module("dense", tnn::Linear(cfg.intermediateSize, d));
+    layernorm_before = register_module("layernorm_before", layerNorm(d, cfg.layerNormEps));
+    layernorm_after = register_module("layernorm_after", layerNorm(d, cfg.layerNormEps));
+}
+
+void FlavaLayerImpl::finalize()
+{
+    m_qkvWeight = at::cat({query->weight, key->weight, value->weight}, 0).contiguous();
+    if (m_cfg.qkvBias)
+        m_qkvBias = at::cat({query->bias, key->bias, value->bias}, 0).contiguous();
+}
+
+at::Tensor FlavaLayerImpl::forward(const at::Tensor &x, const at::Tensor &bias) const
+{
+    const int64_t b = x.size(0), s = x.size(1), d = x.size(2);
+    const int64_t h = m_cfg.numAttentionHeads, dh = d / h;
+
+    const auto normed = call(layernorm_before, x);
+    const auto qkv = m_qkvWeight.defined()
+                         ? at::linear(normed, m_qkvWeight, m_qkvBias)
+                         : at::cat({call(query, normed), call(key, normed), call(value, normed)}, -1);                                  // [B, S, 3D]
+    const auto heads = qkv.view({b, s, 3, h, dh}).permute({2, 0, 3, 1, 4}); // [3, B, H, S, Dh]
+    const auto q = heads[0], k = heads[1], v = heads[2];                 // [B, H, S, Dh]
+    auto scores = at::matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh)));
+    if (bias.defined())
+        scores.add_(bias);                                               // [B, H, S, S]
+    const auto probs = at::softmax(scores, -1);
+    const auto context = at::matmul(probs, v).permute({0, 2, 1, 3}).reshape({b, s, d});
+    const auto hAfterAttention = x + call(attention_output, context);  // [B, S, D]
+
+    const auto mlp = activate(call(intermediate, call(layernorm_after, hAfterAttention)),
+                              m_cfg.hiddenAct);                           // [B, S, I]
+    return hAfterAttention + call(output, mlp);
+}
+
+EncoderStack::EncoderStack(torch::nn::Module &owner, const EncoderConfig &cfg)
+{
+    auto encoder = owner.register_module("encoder", std::make_shared<Scope>());
+    auto list = encoder->register_module("layer", tnn::ModuleList());
+    for (int i = 0; i < cfg.numHiddenLayers; ++i) {
+        m_layers.emplace_back(cfg);
+        list->push_back(m_layers.back());
+    }
+    m_layernorm = owner.register_module("layernorm", layerNorm(cfg.hiddenSize, cfg.layerNormEps));
+    auto pooler = owner.register_module("pooler", std::make_shared<Scope>());
+    m_pooler = pooler->register_module("dense", tnn::Linear(cfg.hiddenSize, cfg.hiddenSize));
+}
+
+EncoderOutput EncoderStack::run(at::Tensor x, const at::Tensor &bias, bool keepAllStates) const
+{
+    EncoderOutput out;
+    if (keepAllStates)
+        out.hiddenStates.push_back(x);
+    for (const auto &layer : m_layers) {
+        x = layer.ptr()->forward(x, bias);
+        if (keepAllStates)
+            out.hiddenStates.push_back(x);
+    }
+    out.last = call(m_layernorm, x);
+    out.lastPreNorm = std::move(x);
+    return out;
+}
+
+at::Tensor EncoderStack::pool(const at::Tensor &last) const
+{
+    return at::tanh(call(m_pooler, last.select(1, 0)));
+}
+
+void EncoderStack::finalize()
+{
+    for (auto &layer : m_layers)
+        layer->finalize();
+}
+
+} // namespace imago::flava

@@ -1,1 +1,137 @@
-// placeholder
+#include "flava_module.h"
+
+#include "checkpoint_error.h"
+
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace imago::flava {
+
+namespace tnn = torch::nn;
+
+FlavaCoreImpl::FlavaCoreImpl(const FlavaConfig &cfg)
+{
+    image_model = register_module("image_model", FlavaImageEncoder(cfg.image));
+    text_model = register_module("text_model", FlavaTextEncoder(cfg.text));
+    multimodal_model = register_module("multimodal_model", FlavaMultimodalEncoder(cfg.multimodal));
+    image_projection = register_module("image_projection",
+                                       tnn::Linear(cfg.image.hiddenSize, cfg.projectionDim));
+    text_projection = register_module("text_projection",
+                                      tnn::Linear(cfg.text.hiddenSize, cfg.projectionDim));
+    image_to_mm_projection = register_module(
+        "image_to_mm_projection", tnn::Linear(cfg.image.hiddenSize, cfg.multimodal.hiddenSize));
+    text_to_mm_projection = register_module(
+        "text_to_mm_projection", tnn::Linear(cfg.text.hiddenSize, cfg.multimodal.hiddenSize));
+    logit_scale = register_parameter("logit_scale", at::zeros({}));
+}
+
+FlavaNetImpl::FlavaNetImpl(const FlavaConfig &cfg) : m_cfg(cfg)
+{
+    flava = register_module("flava", FlavaCore(cfg));
+    itm_head = register_module("itm_head", ItmHead(cfg.hiddenSize));
+}
+
+namespace {
+
+at::ScalarType toTorch(DType t)
+{
+    switch (t) {
+    case DType::F32: return at::kFloat;
+    case DType::F16: return at::kHalf;
+    case DType::BF16: return at::kBFloat16;
+    case DType::F64: return at::kDouble;
+    case DType::I64: return at::kLong;
+    case DType::I32: return at::kInt;
+    case DType::I16: return at::kShort;
+    case DType::I8: return at::kChar;
+    case DType::U8: return at::kByte;
+    case DType::Bool: return at::kBool;
+    }
+    return at::kFloat;
+}
+
+std::string shapeText(at::IntArrayRef shape)
+{
+    std::ostringstream s;
+    s << '[';
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s << (i ? ", " : "") << shape[i];
+    s << ']';
+    return s.str();
+}
+
+} // namespace
+
+void FlavaNetImpl::load(const Checkpoint &checkpoint)
+{
+    torch::NoGradGuard noGrad;
+    for (auto &item : named_parameters(/*recurse=*/true)) {
+        const std::string &name = item.key();
+        at::Tensor &param = item.value();
+        const TensorView *view = checkpoint.find(name);
+        if (!view)
+            throw CheckpointError(checkpoint.file(), "missing tensor '" + name + "' (expected " +
+                                                         shapeText(param.sizes()) + ")");
+        if (!std::equal(view->shape.begin(), view->shape.end(), param.sizes().begin(),
+                        param.sizes().end()))
+            throw CheckpointError(checkpoint.file(), "tensor '" + name + "' has shape " +
+                                                         shapeText(view->shape) +
+                                                         " but the config needs " +
+                                                         shapeText(param.sizes()));
+        if (view->dtype != DType::F32 && view->dtype != DType::F16 &&
+            view->dtype != DType::BF16 && view->dtype != DType::F64)
+            throw CheckpointError(checkpoint.file(), "tensor '" + name + "' has dtype " +
+                                                         std::string(dtypeName(view->dtype)) +
+                                                         ", not a floating-point type");
+        // The view's bytes are read-only and possibly unaligned; from_blob + copy_ reads them
+        // without writing and converts the dtype on the way.
+        auto *base = const_cast<std::uint8_t *>(view->data) +
+                     view->storageOffset * static_cast<std::int64_t>(dtypeSize(view->dtype));
+        const auto source = at::from_blob(base, view->shape, view->strides,
+                                          at::TensorOptions().dtype(toTorch(view->dtype)));
+        param.copy_(source);
+    }
+    flava->image_model->finalize();
+    flava->text_model->finalize();
+    flava->multimodal_model->finalize();
+    eval();
+}
+
+at::Tensor FlavaNetImpl::imageFeatures(const at::Tensor &imageLast) const
+{
+    return call(flava->image_projection, imageLast.select(1, 0));
+}
+
+at::Tensor FlavaNetImpl::textFeatures(const at::Tensor &textLast) const
+{
+    return call(flava->text_projection, textLast.select(1, 0));
+}
+
+at::Tensor FlavaNetImpl::normalize(const at::Tensor &features)
+{
+    // F.normalize: x / max(||x||, 1e-12)
+    return features / features.norm(2, -1, /*keepdim=*/true).clamp_min(1e-12);
+}
+
+double FlavaNetImpl::temperature() const
+{
+    // In float32 tensor arithmetic, exactly as the reference computes it.
+    return flava->logit_scale.clamp(0.0, kLogitScaleMax).exp().item<float>();
+}
+
+EncoderOutput FlavaNetImpl::multimodal(const at::Tensor &imagePreNorm,
+                                       const at::Tensor &textPreNorm, const at::Tensor &textKeep,
+                                       bool keepAllStates) const
+{
+    const auto xi = call(flava->image_to_mm_projection, imagePreNorm); // [P, 1+N, Dm]
+    const auto xt = call(flava->text_to_mm_projection, textPreNorm);   // [P, L, Dm]
+    at::Tensor keep;
+    if (textKeep.defined())
+        keep = at::cat({at::ones({xi.size(0), xi.size(1)}, textKeep.options()), textKeep}, 1);
+    return flava->multimodal_model->forward(at::cat({xi, xt}, 1), keep, keepAllStates);
+}
+
+} // namespace imago::flava

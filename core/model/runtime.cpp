@@ -1,1 +1,120 @@
-// placeholder
+#include "runtime.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sched.h>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace imago::flava {
+
+void ensurePassiveOpenMp(int /*argc*/, char **argv)
+{
+    if (std::getenv("OMP_WAIT_POLICY") != nullptr)
+        return;
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    // Guard against a loop should the exec'd image somehow not see the variable.
+    if (std::getenv("IMAGO_REEXECED") != nullptr)
+        return;
+    ::setenv("IMAGO_REEXECED", "1", 1);
+    ::execv("/proc/self/exe", argv);
+    // execv failed (no /proc?): carry on with the default policy rather than fail.
+}
+
+int availableCores()
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return std::max(1, CPU_COUNT(&set));
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+namespace {
+
+struct CpuTimes
+{
+    long long busy = 0, total = 0;
+};
+
+CpuTimes readCpuTimes()
+{
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    CpuTimes t;
+    if (!(in >> cpu) || cpu != "cpu")
+        return t;
+    long long v[8] = {};
+    for (auto &x : v)
+        in >> x;
+    // user nice system idle iowait irq softirq steal
+    t.busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    t.total = t.busy + v[3] + v[4];
+    return t;
+}
+
+std::once_flag g_blasOnce;
+std::mutex g_handlerMutex;
+std::function<void(const std::string &)> g_handler;
+
+} // namespace
+
+int recommendedThreads()
+{
+    const int cores = availableCores();
+    const CpuTimes a = readCpuTimes();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const CpuTimes b = readCpuTimes();
+    const long long total = b.total - a.total;
+    if (total <= 0)
+        return cores;
+    // Busy fraction of the whole machine (all cores), scaled to the cores we may use.
+    const long onlineCores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+    const double busyCores = double(b.busy - a.busy) / double(total) * double(onlineCores);
+    const int idle = static_cast<int>(std::lround(double(cores) - std::min<double>(busyCores, cores)));
+    return std::clamp(idle, 1, cores);
+}
+
+int setModelThreads(int n)
+{
+    if (n <= 0)
+        n = recommendedThreads();
+    at::set_num_threads(n);
+    return at::get_num_threads();
+}
+
+int modelThreads() { return at::get_num_threads(); }
+
+void setWarningHandler(std::function<void(const std::string &)> handler)
+{
+    std::lock_guard lock(g_handlerMutex);
+    g_handler = std::move(handler);
+}
+
+void warn(const std::string &message)
+{
+    std::lock_guard lock(g_handlerMutex);
+    if (g_handler)
+        g_handler(message);
+    else
+        std::fprintf(stderr, "imago: warning: %s\n", message.c_str());
+}
+
+void warnIfSlowBlas()
+{
+    std::call_once(g_blasOnce, [] {
+        const std::string lib = blasLibrary();
+        if (isReferenceBlas(lib))
+            warn("the model runs on the slow reference BLAS (" + lib +
+                 "), about 30x slower than OpenBLAS. Install OpenBLAS to fix it: "
+                 "sudo apt install libopenblas0-openmp");
+    });
+}
+
+} // namespace imago::flava

@@ -1,0 +1,86 @@
+// flava_layers.h - the transformer block shared by FLAVA's three encoders (LibTorch).
+//
+// Pre-LayerNorm ViT block:  h = x + Attn(LN_before(x));  out = h + W_out(act(W_in(LN_after(h))))
+// An encoder is a stack of blocks followed by a final LayerNorm ("layernorm") and a pooler
+// (tanh(dense(last[:, 0]))). Submodules carry the checkpoint's key segments, e.g.
+// encoder.layer.3.attention.attention.query, so loading is one loop over named_parameters().
+//
+// Immutable after finalize(): forward() may run on several threads at once (each thread opens
+// its own c10::InferenceMode). Internal header: only core/model and its tests include it.
+#pragma once
+
+#include "flava_config.h"
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include <vector>
+
+namespace imago::flava {
+
+// [B, S] 1/0 keep-mask -> [B, 1, 1, S] additive bias (0 keep, finfo(float).min drop), as HF.
+at::Tensor additiveMask(const at::Tensor &keepMask);
+
+at::Tensor activate(const at::Tensor &x, Activation act);
+
+// Functional calls on registered modules, usable from const forward()s.
+inline at::Tensor call(const torch::nn::Linear &l, const at::Tensor &x)
+{
+    return at::linear(x, l->weight, l->bias);
+}
+inline at::Tensor call(const torch::nn::LayerNorm &l, const at::Tensor &x)
+{
+    return at::layer_norm(x, l->options.normalized_shape(), l->weight, l->bias, l->options.eps());
+}
+
+// A module with no parameters of its own, used to reproduce the checkpoint's key nesting.
+struct Scope : torch::nn::Module
+{
+};
+
+class FlavaLayerImpl : public torch::nn::Module
+{
+public:
+    explicit FlavaLayerImpl(const EncoderConfig &cfg);
+    // x [B, S, D]; bias undefined or [B, 1, 1, S] -> [B, S, D]
+    at::Tensor forward(const at::Tensor &x, const at::Tensor &bias) const;
+    // Fuses query/key/value into one GEMM; call once after the weights are loaded.
+    void finalize();
+
+private:
+    EncoderConfig m_cfg;
+    torch::nn::LayerNorm layernorm_before{nullptr}, layernorm_after{nullptr};
+    torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
+    torch::nn::Linear attention_output{nullptr}, intermediate{nullptr}, output{nullptr};
+    at::Tensor m_qkvWeight, m_qkvBias; // [3D, D], [3D]
+};
+TORCH_MODULE(FlavaLayer);
+
+struct EncoderOutput
+{
+    std::vector<at::Tensor> hiddenStates; // [input, after block 1, ...] when requested
+    at::Tensor lastPreNorm;               // output of the last block, before the final LayerNorm
+    at::Tensor last;                      // final LayerNorm of lastPreNorm
+};
+
+// The stack: "<prefix>.encoder.layer.N", "<prefix>.layernorm", "<prefix>.pooler.dense".
+// Registers those three children on `owner` so the owner's keys match the checkpoint.
+class EncoderStack
+{
+public:
+    EncoderStack() = default;
+    EncoderStack(torch::nn::Module &owner, const EncoderConfig &cfg);
+    EncoderOutput run(at::Tensor x, const at::Tensor &bias, bool keepAllStates) const;
+    at::Tensor pool(const at::Tensor &last) const; // [B, S, D] -> [B, D]
+    void finalize();
+
+private:
+    std::vector<FlavaLayer> m_layers;
+    torch::nn::LayerNorm m_layernorm{nullptr};
+    torch::nn::Linear m_pooler{nullptr};
+};
+
+} // namespace imago::flava

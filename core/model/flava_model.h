@@ -1,0 +1,90 @@
+// flava_model.h - the public face of the FLAVA port: load a model folder, embed images and
+// texts into the shared retrieval space, score image-text pairs with the ITM head.
+//
+// Usage:
+//     auto model = imago::flava::FlavaModel::load("/path/to/flava-full");
+//     std::vector<float> v = model->embedImages(pixels, count);  // count x E, unit rows
+//     std::vector<float> q = model->embedTexts({tokenizer.encode("a dog").ids});
+//     auto states = model->encodeImages(pixels, count);          // keeps ITM inputs
+//     auto scores = model->match(stateRefs, queryIds);            // rerank
+//
+// A model folder has the Hugging Face layout of facebook/flava-full: config.json,
+// model.safetensors or pytorch_model.bin, vocab.txt (the tokenizer is core/text's business).
+//
+// Threading: immutable after load(); every method is const and may be called from several
+// threads at once (each call opens its own c10::InferenceMode). LibTorch's intra-op thread
+// count is process-wide and set by load() from ModelOptions::threads.
+// No LibTorch type appears here: layers above include this header freely.
+#pragma once
+
+#include "flava_config.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace imago::flava {
+
+enum class Device { Auto, Cpu, Cuda };
+
+struct ModelOptions
+{
+    Device device = Device::Auto; // Auto: CUDA when LibTorch has it, else CPU
+    int threads = 0;              // CPU intra-op threads; 0 = the cores idle right now
+};
+
+// The image encoder's pre-final-LayerNorm hidden states of one image: the input ITM needs.
+// Opaque; cheap to share.
+class ImageStates;
+
+struct ImageEncoding
+{
+    std::vector<float> embedding; // E floats, unit length
+    std::shared_ptr<const ImageStates> states;
+};
+
+struct ItmScore
+{
+    float logitNoMatch = 0;
+    float logitMatch = 0;
+    float probability = 0; // softmax(logits)[match]
+};
+
+class FlavaModel
+{
+public:
+    // Throws CheckpointError (file + problem) for a missing or unusable folder, config or weights.
+    static std::unique_ptr<FlavaModel> load(const std::filesystem::path &modelDir,
+                                            const ModelOptions &options = {});
+    ~FlavaModel();
+
+    const FlavaConfig &config() const;
+    const std::filesystem::path &directory() const;
+    // "flava-<16 hex>": hash of config.json and the weights file; changes when either does.
+    const std::string &identity() const;
+    std::string deviceName() const; // "cpu" or "cuda:0"
+    int imageSize() const;           // model input side, from the config
+    int embeddingDim() const;        // projection_dim
+    float temperature() const;       // exp(clamp(logit_scale)) for contrastive logits
+
+    // pixels: count x C x S x S floats, normalised, NCHW. Returns count x E, rows unit length.
+    std::vector<float> embedImages(std::span<const float> pixels, int count) const;
+    // Same, and keeps each image's hidden states for match().
+    std::vector<ImageEncoding> encodeImages(std::span<const float> pixels, int count) const;
+    // Each text: token ids with [CLS]/[SEP], unpadded, at most max_position_embeddings long.
+    // Batched internally with the config's pad id and an attention mask. Returns count x E.
+    std::vector<float> embedTexts(const std::vector<std::vector<std::int64_t>> &texts) const;
+    // ITM of one text (unpadded ids) against each image. One score per image, same order.
+    std::vector<ItmScore> match(std::span<const std::shared_ptr<const ImageStates>> images,
+                                std::span<const std::int64_t> textIds) const;
+
+private:
+    struct Private;
+    explicit FlavaModel(std::unique_ptr<Private> d);
+    std::unique_ptr<Private> d;
+};
+
+} // namespace imago::flava

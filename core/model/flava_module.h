@@ -1,0 +1,67 @@
+// flava_module.h - the whole FLAVA inference network as one LibTorch module tree.
+//
+// Its named_parameters() are exactly the checkpoint keys search and rerank need
+// ("flava.image_model....", "flava.text_projection.weight", "itm_head...."), so loading is one
+// loop; every other checkpoint tensor (codebook, MIM/MLM/MMM heads, position_ids) is skipped.
+// Immutable after load(): the forward functions may be called from several threads at once.
+// Internal (LibTorch) header: core/model and its tests only; the public API is flava_model.h.
+#pragma once
+
+#include "checkpoint.h"
+#include "flava_heads.h"
+#include "flava_image_encoder.h"
+#include "flava_multimodal_encoder.h"
+#include "flava_text_encoder.h"
+
+namespace imago::flava {
+
+// HF clamps the contrastive log-temperature to [0, ln 100] before exponentiating.
+constexpr double kLogitScaleMax = 4.6052;
+
+class FlavaCoreImpl : public torch::nn::Module
+{
+public:
+    explicit FlavaCoreImpl(const FlavaConfig &cfg);
+
+    FlavaImageEncoder image_model{nullptr};
+    FlavaTextEncoder text_model{nullptr};
+    FlavaMultimodalEncoder multimodal_model{nullptr};
+    torch::nn::Linear image_projection{nullptr}, text_projection{nullptr};
+    torch::nn::Linear image_to_mm_projection{nullptr}, text_to_mm_projection{nullptr};
+    at::Tensor logit_scale; // [] raw parameter
+};
+TORCH_MODULE(FlavaCore);
+
+class FlavaNetImpl : public torch::nn::Module
+{
+public:
+    explicit FlavaNetImpl(const FlavaConfig &cfg);
+
+    // Copies every parameter from the checkpoint (converting F16/BF16/F64 to F32). Throws
+    // CheckpointError naming the tensor when one is missing or has the wrong shape.
+    void load(const Checkpoint &checkpoint);
+
+    const FlavaConfig &config() const { return m_cfg; }
+
+    // Retrieval embeddings: L2-normalised projection of the final-LN CLS state. [B, E]
+    at::Tensor imageFeatures(const at::Tensor &imageLast) const; // before normalisation
+    at::Tensor textFeatures(const at::Tensor &textLast) const;
+    static at::Tensor normalize(const at::Tensor &features);
+    // exp(clamp(logit_scale, 0, ln 100))
+    double temperature() const;
+
+    // ITM for P pairs: imagePreNorm [P, 1+N, Di], textPreNorm [P, L, Dt] (pre-final-LN states),
+    // textKeep [P, L] or undefined. Returns multimodal encoder output; itm(...) the logits.
+    EncoderOutput multimodal(const at::Tensor &imagePreNorm, const at::Tensor &textPreNorm,
+                             const at::Tensor &textKeep, bool keepAllStates = false) const;
+    at::Tensor itm(const at::Tensor &mmLast) const { return itm_head->forward(mmLast); }
+
+    FlavaCore flava{nullptr};
+    ItmHead itm_head{nullptr};
+
+private:
+    FlavaConfig m_cfg;
+};
+TORCH_MODULE(FlavaNet);
+
+} // namespace imago::flava

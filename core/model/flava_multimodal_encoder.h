@@ -1,0 +1,28 @@
+// flava_multimodal_encoder.h - FLAVA's fusion encoder ("flava.multimodal_model").
+// Internal (LibTorch) header: core/model and its tests only.
+#pragma once
+
+#include "flava_layers.h"
+
+namespace imago::flava {
+
+class FlavaMultimodalEncoderImpl : public torch::nn::Module
+{
+public:
+    explicit FlavaMultimodalEncoderImpl(const MultimodalConfig &cfg);
+    // x [B, S, Dm]: image tokens then text tokens, already projected to the multimodal width.
+    // keepMask [B, S] or undefined. CLS_M is prepended (when configured) and always attended.
+    // -> states [B, 1 + S, Dm]
+    EncoderOutput forward(const at::Tensor &x, const at::Tensor &keepMask,
+                          bool keepAllStates = false) const;
+    at::Tensor pool(const at::Tensor &last) const { return m_stack.pool(last); }
+    void finalize() { m_stack.finalize(); }
+
+private:
+    MultimodalConfig m_cfg;
+    at::Tensor cls_token; // [1, 1, Dm]
+    EncoderStack m_stack;
+};
+TORCH_MODULE(FlavaMultimodalEncoder);
+
+} // namespace imago::flava

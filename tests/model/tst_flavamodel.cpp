@@ -1,0 +1,184 @@
+// The public FlavaModel facade: embeddings and ITM through plain C++ types, on the reference
+// goldens and on the trained toy model, from one thread and from several.
+#include "flava_model.h"
+#include "checkpoint_error.h"
+#include "tensor_compare.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+#include <thread>
+
+using namespace imago;
+using namespace imago::flava;
+
+namespace {
+const std::string kRef = IMAGO_SHARED_DIR "/flava-reference";
+const std::string kToy = IMAGO_SHARED_DIR "/flava-toy";
+
+at::Tensor asTensor(const std::vector<float> &v, int64_t rows)
+{
+    return at::from_blob(const_cast<float *>(v.data()), {rows, int64_t(v.size()) / rows},
+                         at::kFloat)
+        .clone();
+}
+
+std::vector<std::vector<int64_t>> unpaddedTexts(const at::Tensor &ids, const at::Tensor &mask)
+{
+    std::vector<std::vector<int64_t>> out;
+    for (int64_t i = 0; i < ids.size(0); ++i) {
+        const auto len = mask[i].sum().item<int64_t>();
+        const auto row = ids[i].contiguous();
+        out.emplace_back(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + len);
+    }
+    return out;
+}
+} // namespace
+
+class tst_FlavaModel : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::map<std::string, at::Tensor> io;
+    std::unique_ptr<FlavaModel> model;
+    std::vector<float> pixels;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        io = test::loadTensors(kRef + "/io.safetensors");
+        model = FlavaModel::load(kRef, {Device::Cpu, 1});
+        const auto pv = io.at("pixel_values").contiguous();
+        pixels.assign(pv.data_ptr<float>(), pv.data_ptr<float>() + pv.numel());
+    }
+
+    void describesItself()
+    {
+        QCOMPARE(model->imageSize(), 32);
+        QCOMPARE(model->embeddingDim(), 24);
+        QCOMPARE(QString::fromStdString(model->deviceName()), QStringLiteral("cpu"));
+        QVERIFY(model->identity().rfind("flava-", 0) == 0);
+        QCOMPARE(model->identity().size(), std::size_t(6 + 16));
+        // Same folder, same identity; another model, another identity.
+        QCOMPARE(FlavaModel::load(kRef, {Device::Cpu, 1})->identity(), model->identity());
+        QVERIFY(FlavaModel::load(kToy, {Device::Cpu, 1})->identity() != model->identity());
+        QCOMPARE(model->temperature(), io.at("logit_scale.exp").item<float>());
+    }
+
+    void embedImagesMatchesReference()
+    {
+        const auto v = model->embedImages(pixels, 2);
+        IMAGO_COMPARE_TENSOR(asTensor(v, 2), io.at("image.embeds"), 1e-5, 0);
+        const auto enc = model->encodeImages(pixels, 2);
+        QCOMPARE(enc.size(), std::size_t(2));
+        IMAGO_COMPARE_TENSOR(asTensor(enc[1].embedding, 1), io.at("image.embeds")[1].unsqueeze(0),
+                             1e-5, 0);
+    }
+
+    void embedTextsMatchesReference()
+    {
+        const auto texts = unpaddedTexts(io.at("input_ids"), io.at("attention_mask"));
+        IMAGO_COMPARE_TENSOR(asTensor(model->embedTexts(texts), 3), io.at("text.embeds"), 1e-5, 0);
+        // One at a time (no padding at all) gives the same vectors.
+        for (std::size_t i = 0; i < texts.size(); ++i)
+            IMAGO_COMPARE_TENSOR(asTensor(model->embedTexts({texts[i]}), 1),
+                                 io.at("text.embeds")[int64_t(i)].unsqueeze(0), 1e-5, 0);
+    }
+
+    void matchMatchesReference()
+    {
+        const auto enc = model->encodeImages(pixels, 2);
+        const auto texts = unpaddedTexts(io.at("input_ids"), io.at("attention_mask"));
+        const auto expected = io.at("itm.logits");
+        const auto prob = io.at("itm.match_probability");
+        // pair p = image p / 3 with text p % 3
+        for (int t = 0; t < 3; ++t) {
+            std::vector<std::shared_ptr<const ImageStates>> imgs{enc[0].states, enc[1].states};
+            const auto scores = model->match(imgs, texts[t]);
+            QCOMPARE(scores.size(), std::size_t(2));
+            for (int i = 0; i < 2; ++i) {
+                const int p = i * 3 + t;
+                QVERIFY(std::abs(scores[i].logitNoMatch - expected[p][0].item<float>()) <= 1e-4);
+                QVERIFY(std::abs(scores[i].logitMatch - expected[p][1].item<float>()) <= 1e-4);
+                QVERIFY(std::abs(scores[i].probability - prob[p].item<float>()) <= 1e-4);
+            }
+        }
+    }
+
+    void toyQueryEmbeddingsMatchReference()
+    {
+        // expected.json records each query's unpadded input_ids; query_embeds the vectors.
+        QFile f(QString::fromStdString(kToy + "/eval/expected.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto root = QJsonDocument::fromJson(f.readAll()).object();
+        const auto embeds = test::loadTensors(kToy + "/eval/query_embeds.safetensors");
+        const auto toy = FlavaModel::load(kToy, {Device::Cpu, 1});
+        const auto queries = root.value(QStringLiteral("queries"));
+        QVERIFY(queries.isArray() || queries.isObject());
+        int checked = 0;
+        auto checkQuery = [&](const QJsonObject &q) {
+            const auto id = q.value(QStringLiteral("id")).toString().toStdString();
+            std::vector<int64_t> ids;
+            for (const auto &x : q.value(QStringLiteral("input_ids")).toArray())
+                ids.push_back(x.toInteger());
+            const auto it = embeds.find(id);
+            QVERIFY2(it != embeds.end(), id.c_str());
+            IMAGO_COMPARE_TENSOR(asTensor(toy->embedTexts({ids}), 1), it->second.view({1, -1}),
+                                 1e-5, 0);
+            ++checked;
+        };
+        if (queries.isArray())
+            for (const auto &q : queries.toArray())
+                checkQuery(q.toObject());
+        else
+            for (const auto &q : queries.toObject())
+                checkQuery(q.toObject());
+        QCOMPARE(checked, 60);
+    }
+
+    void severalThreadsAgreeWithOne()
+    {
+        const auto texts = unpaddedTexts(io.at("input_ids"), io.at("attention_mask"));
+        const auto img1 = model->embedImages(pixels, 2);
+        const auto txt1 = model->embedTexts(texts);
+        const auto enc = model->encodeImages(pixels, 2);
+        std::vector<std::shared_ptr<const ImageStates>> imgs{enc[0].states, enc[1].states};
+        const auto itm1 = model->match(imgs, texts[0]);
+        std::atomic<int> mismatches{0};
+        std::vector<std::thread> pool;
+        for (int t = 0; t < 4; ++t)
+            pool.emplace_back([&] {
+                for (int round = 0; round < 10; ++round) {
+                    const auto a = model->embedImages(pixels, 2);
+                    const auto b = model->embedTexts(texts);
+                    const auto c = model->match(imgs, texts[0]);
+                    for (std::size_t i = 0; i < a.size(); ++i)
+                        mismatches += std::abs(a[i] - img1[i]) > 1e-6f;
+                    for (std::size_t i = 0; i < b.size(); ++i)
+                        mismatches += std::abs(b[i] - txt1[i]) > 1e-6f;
+                    for (std::size_t i = 0; i < c.size(); ++i)
+                        mismatches += std::abs(c[i].logitMatch - itm1[i].logitMatch) > 1e-5f;
+                }
+            });
+        for (auto &t : pool)
+            t.join();
+        QCOMPARE(mismatches.load(), 0);
+    }
+
+    void rejectsBadInput()
+    {
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, model->embedImages(pixels, 3));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, model->embedTexts({{}}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, model->embedTexts({{101, 5000, 102}}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 model->embedTexts({std::vector<int64_t>(65, 101)}));
+        QVERIFY_THROWS_EXCEPTION(CheckpointError, FlavaModel::load("/nonexistent/model"));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_FlavaModel)
+#include "tst_flavamodel.moc"
