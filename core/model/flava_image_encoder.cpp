@@ -39,13 +39,13 @@ EncoderOutput FlavaImageEncoderImpl::forward(const at::Tensor &pixels, bool keep
     return m_stack.run(std::move(x), at::Tensor(), keepAllStates);
 }
 
-void FlavaImageEncoderImpl::finalize()
+void FlavaImageEncoderImpl::finalize(bool int8)
 {
     const auto projection = named_parameters(true);
     const auto &w = projection["embeddings.patch_embeddings.projection.weight"]; // [D, C, p, p]
     m_patchWeight = w.reshape({w.size(0), -1}).t().contiguous();               // [C*p*p, D]
     m_patchBias = projection["embeddings.patch_embeddings.projection.bias"].contiguous();
-    m_stack.finalize();
+    m_stack.finalize(int8);
 }
 
 } // namespace imago::flava

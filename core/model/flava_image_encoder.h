@@ -13,7 +13,7 @@ public:
     // pixels [B, C, S, S] normalised, S = image_size -> states [B, 1 + N, D]
     EncoderOutput forward(const at::Tensor &pixels, bool keepAllStates = false) const;
     at::Tensor pool(const at::Tensor &last) const { return m_stack.pool(last); }
-    void finalize();
+    void finalize(bool int8 = false);
     const ImageConfig &config() const { return m_cfg; }
 
 private:

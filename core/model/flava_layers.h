@@ -36,6 +36,23 @@ inline at::Tensor call(const torch::nn::LayerNorm &l, const at::Tensor &x)
     return at::layer_norm(x, l->options.normalized_shape(), l->weight, l->bias, l->options.eps());
 }
 
+// A linear map as the forward passes run it: fp32 (at::linear) or, once quantized, dynamic int8
+// (weights per-output-channel symmetric int8, activations quantized per call; oneDNN kernels).
+// Immutable after construction/quantize(); thread-safe to call.
+class LinearOp
+{
+public:
+    LinearOp() = default;
+    LinearOp(at::Tensor weight, at::Tensor bias) : m_weight(std::move(weight)), m_bias(std::move(bias)) {}
+    at::Tensor operator()(const at::Tensor &x) const;
+    void quantize();
+    bool quantized() const;
+
+private:
+    at::Tensor m_weight, m_bias;
+    std::shared_ptr<void> m_packed; // LinearPackedParamsBase, kept out of this header
+};
+
 // A module with no parameters of its own, used to reproduce the checkpoint's key nesting.
 struct Scope : torch::nn::Module
 {
@@ -47,15 +64,16 @@ public:
     explicit FlavaLayerImpl(const EncoderConfig &cfg);
     // x [B, S, D]; bias undefined or [B, 1, 1, S] -> [B, S, D]
     at::Tensor forward(const at::Tensor &x, const at::Tensor &bias) const;
-    // Fuses query/key/value into one GEMM; call once after the weights are loaded.
-    void finalize();
+    // Fuses query/key/value into one GEMM and, with int8, quantizes the block's linear maps;
+    // call once after the weights are loaded.
+    void finalize(bool int8);
 
 private:
     EncoderConfig m_cfg;
     torch::nn::LayerNorm layernorm_before{nullptr}, layernorm_after{nullptr};
     torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
     torch::nn::Linear attention_output{nullptr}, intermediate{nullptr}, output{nullptr};
-    at::Tensor m_qkvWeight, m_qkvBias; // [3D, D], [3D]
+    LinearOp m_qkv, m_attentionOutput, m_intermediate, m_output; // m_qkv: [3D, D]
 };
 TORCH_MODULE(FlavaLayer);
 
@@ -75,7 +93,7 @@ public:
     EncoderStack(torch::nn::Module &owner, const EncoderConfig &cfg);
     EncoderOutput run(at::Tensor x, const at::Tensor &bias, bool keepAllStates) const;
     at::Tensor pool(const at::Tensor &last) const; // [B, S, D] -> [B, D]
-    void finalize();
+    void finalize(bool int8);
 
 private:
     std::vector<FlavaLayer> m_layers;

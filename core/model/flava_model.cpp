@@ -29,6 +29,7 @@ struct FlavaModel::Private
     FlavaNet net{nullptr};
     at::Device device = at::kCPU;
     at::ScalarType dtype = at::kFloat;
+    Precision precision = Precision::Float32;
 
     at::Tensor pixelsToDevice(std::span<const float> pixels, int count) const
     {
@@ -131,13 +132,15 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
 
     p->net = FlavaNet(p->cfg);
     p->net->load(checkpoint);
+    if (!cuda && options.precision == Precision::Int8) {
+        p->net->finalize(/*int8=*/true);
+        p->precision = Precision::Int8;
+    }
     if (cuda) {
         p->device = at::Device(at::kCUDA, 0);
         p->dtype = at::kHalf; // half precision on the GPU: ~2x throughput, 1e-2 relative error
         p->net->to(p->device, p->dtype);
-        p->net->flava->image_model->finalize();
-        p->net->flava->text_model->finalize();
-        p->net->flava->multimodal_model->finalize();
+        p->net->finalize();
     }
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
@@ -146,6 +149,7 @@ const FlavaConfig &FlavaModel::config() const { return d->cfg; }
 const std::filesystem::path &FlavaModel::directory() const { return d->dir; }
 const std::string &FlavaModel::identity() const { return d->identity; }
 std::string FlavaModel::deviceName() const { return d->device.str(); }
+Precision FlavaModel::precision() const { return d->precision; }
 int FlavaModel::imageSize() const { return d->cfg.image.imageSize; }
 int FlavaModel::embeddingDim() const { return d->cfg.projectionDim; }
 float FlavaModel::temperature() const

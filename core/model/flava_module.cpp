@@ -94,10 +94,15 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint)
                                           at::TensorOptions().dtype(toTorch(view->dtype)));
         param.copy_(source);
     }
-    flava->image_model->finalize();
-    flava->text_model->finalize();
-    flava->multimodal_model->finalize();
+    finalize();
     eval();
+}
+
+void FlavaNetImpl::finalize(bool int8)
+{
+    flava->image_model->finalize(int8);
+    flava->text_model->finalize(false);
+    flava->multimodal_model->finalize(int8);
 }
 
 at::Tensor FlavaNetImpl::imageFeatures(const at::Tensor &imageLast) const

@@ -40,6 +40,11 @@ public:
     // Copies every parameter from the checkpoint (converting F16/BF16/F64 to F32). Throws
     // CheckpointError naming the tensor when one is missing or has the wrong shape.
     void load(const Checkpoint &checkpoint);
+    // Derives the fused/reshaped operands the forward passes use from the parameters; load()
+    // calls it, and so must anyone who sets or moves parameters another way.
+    // int8: the image and multimodal encoders' block linears run as dynamic int8 (the text
+    // encoder, cheap per query, stays fp32).
+    void finalize(bool int8 = false);
 
     const FlavaConfig &config() const { return m_cfg; }
 

@@ -1,0 +1,36 @@
+// decoders.h - the per-format decoders behind decodeImageData(). Internal to imago_imaging.
+//
+// Each returns the stored-orientation-corrected image (EXIF applied) or an error; the caller
+// has already sniffed the format and checked the byte limit. All are reentrant.
+#pragma once
+
+#include "byte_reader.h"
+#include "format_sniffer.h"
+#include "image_decoder.h"
+
+namespace imago::detail {
+
+// Refuses empty or over-budget declared sizes; empty string when the size is acceptable.
+QString checkPixelBudget(std::uint64_t width, std::uint64_t height, const DecodeLimits &limits);
+
+// Pillow's JpegImageFile.draft rule for a square target: the largest s in {8, 4, 2, 1} with
+// s <= min(width / minSide, height / minSide) (integer division). 1 when minSide <= 0.
+int jpegDraftScale(int width, int height, int minSide);
+
+// What the JPEG marker segments before the first scan say (a tolerant walk, like libjpeg's).
+struct JpegMarkers
+{
+    bool hasFrame = false; // an SOFn segment was found
+    int frameType = 0;     // n of SOFn (0 baseline, 1 extended, 2 progressive, 3 lossless...)
+    int precision = 0;
+    int width = 0, height = 0, components = 0;
+    Bytes exif; // payload of the first APP1 that starts "Exif\0", empty if none
+};
+JpegMarkers scanJpegMarkers(Bytes bytes);
+
+DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req);
+
+// PNG, GIF, BMP, WebP, TIFF, ICO, PNM through QImageReader.
+DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req);
+
+} // namespace imago::detail

@@ -1,0 +1,125 @@
+#include "image_decoder.h"
+
+#include "decoders.h"
+#include "format_sniffer.h"
+#include "imaging_log.h"
+
+#include <QFile>
+
+#include <limits>
+#include <new>
+
+namespace imago {
+
+namespace detail {
+
+QString checkPixelBudget(std::uint64_t width, std::uint64_t height, const DecodeLimits &limits)
+{
+    if (width == 0 || height == 0)
+        return QStringLiteral("declares an empty %1x%2 image").arg(width).arg(height);
+    // Both sides come from at most 32-bit header fields, so the product fits in 64 bits.
+    const std::uint64_t pixels = width * height;
+    if (pixels > limits.maxPixels)
+        return QStringLiteral("declares %1x%2 pixels, over the %3 MP limit")
+            .arg(width)
+            .arg(height)
+            .arg(QString::number(double(limits.maxPixels) / 1e6, 'g', 3));
+    // A resize pass needs about 4 taps per source sample of the long side, so a
+    // 100,000,000 x 1 "image" within the pixel budget would still ask for gigabytes.
+    if (width > kMaxImageSide || height > kMaxImageSide)
+        return QStringLiteral("declares %1x%2 pixels, a side over the %3-pixel limit")
+            .arg(width)
+            .arg(height)
+            .arg(kMaxImageSide);
+    return {};
+}
+
+} // namespace detail
+
+namespace {
+
+DecodeResult failure(QString message)
+{
+    return DecodeResult{std::nullopt, std::move(message)};
+}
+
+QString megabytes(std::uint64_t bytes)
+{
+    return QString::number(double(bytes) / double(1 << 20), 'f', 1);
+}
+
+} // namespace
+
+DecodeResult decodeImageData(QByteArrayView bytes, const DecodeRequest &req)
+{
+    using namespace detail;
+    const Bytes b(reinterpret_cast<const std::uint8_t *>(bytes.data()),
+                  static_cast<std::size_t>(bytes.size()));
+    if (b.empty())
+        return failure(QStringLiteral("empty file (0 bytes)"));
+    if (b.size() > req.limits.maxFileBytes)
+        return failure(QStringLiteral("file is %1 MB, over the %2 MB limit")
+                           .arg(megabytes(b.size()), megabytes(req.limits.maxFileBytes)));
+
+    const SniffResult sniffed = sniffFormat(b);
+    try {
+        switch (sniffed.kind) {
+        case FileKind::Jpeg:
+            return decodeJpeg(b, req);
+        case FileKind::Png:
+        case FileKind::Gif:
+        case FileKind::Bmp:
+        case FileKind::Webp:
+        case FileKind::Tiff:
+        case FileKind::Ico:
+        case FileKind::Pnm:
+            return decodeWithQt(b, sniffed.kind, req);
+        case FileKind::UnsupportedImage:
+            return failure(QStringLiteral("unsupported image format: %1").arg(sniffed.description));
+        case FileKind::NotImage:
+        case FileKind::Unknown:
+            break;
+        }
+    } catch (const std::bad_alloc &) {
+        // Within the pixel budget but more than this machine can give right now.
+        return failure(QStringLiteral("out of memory while decoding"));
+    }
+    return failure(QStringLiteral("not an image: %1").arg(sniffed.description));
+}
+
+DecodeResult decodeImageFile(const QString &path, const DecodeRequest &req)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return failure(QStringLiteral("cannot open: %1").arg(file.errorString()));
+    const qint64 size = file.size();
+    if (size <= 0)
+        return failure(QStringLiteral("empty file (0 bytes)"));
+    if (std::uint64_t(size) > req.limits.maxFileBytes)
+        return failure(
+            QStringLiteral("file is %1 MB, over the %2 MB limit")
+                .arg(megabytes(std::uint64_t(size)), megabytes(req.limits.maxFileBytes)));
+
+    QByteArray data;
+    try {
+        data.resize(size);
+    } catch (const std::bad_alloc &) {
+        return failure(QStringLiteral("out of memory while reading the file"));
+    }
+    qint64 done = 0;
+    while (done < size) {
+        const qint64 n = file.read(data.data() + done, size - done);
+        if (n <= 0)
+            return failure(QStringLiteral("read error after %1 of %2 bytes: %3")
+                               .arg(done)
+                               .arg(size)
+                               .arg(file.errorString()));
+        done += n;
+    }
+    DecodeResult result = decodeImageData(data, req);
+    if (!result.ok())
+        qCDebug(lcImaging) << path << "not decoded:" << result.error;
+    return result;
+}
+
+} // namespace imago

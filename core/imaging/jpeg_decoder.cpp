@@ -1,0 +1,258 @@
+// JPEG through the TurboJPEG C API. TurboJPEG reports libjpeg errors as return codes (its
+// error manager longjmps back into the API call), so a hostile file can never reach libjpeg's
+// default error_exit -> exit() path.
+
+#include "decoders.h"
+#include "exif_orientation.h"
+#include "imaging_log.h"
+
+#include <turbojpeg.h>
+
+#include <memory>
+
+namespace imago::detail {
+
+namespace {
+
+struct TjDeleter
+{
+    void operator()(void *handle) const { tjDestroy(handle); }
+};
+
+// One decompressor per thread: creating one allocates libjpeg's state, and reusing it across
+// images is what TurboJPEG intends. Decode threads live as long as the pool, so does this.
+std::unique_ptr<void, TjDeleter> &threadDecompressorSlot()
+{
+    thread_local std::unique_ptr<void, TjDeleter> handle;
+    return handle;
+}
+
+tjhandle threadDecompressor()
+{
+    auto &slot = threadDecompressorSlot();
+    if (!slot)
+        slot.reset(tjInitDecompress());
+    return slot.get();
+}
+
+// TurboJPEG 2.1's tjDecompressHeader3 returns from a libjpeg error without aborting the
+// decompressor, which then reads the next file as the continuation of the broken one
+// ("two SOI markers"). After any failure the handle is replaced; failures are rare.
+void discardThreadDecompressor()
+{
+    threadDecompressorSlot().reset();
+}
+
+QString tjError(tjhandle handle)
+{
+    return QString::fromLocal8Bit(tjGetErrorStr2(handle)).trimmed();
+}
+
+// libjpeg's JWRN_JPEG_EOF: the data ended before the image did.
+bool isTruncationWarning(const QString &message)
+{
+    return message.startsWith(QLatin1String("Premature end of JPEG file"));
+}
+
+// Pillow un-inverts every 4-channel JPEG (it assumes Adobe's inverted CMYK) and converts with
+// Convert.c cmyk2rgb: out = nk - MULDIV255(c, nk), nk = 255 - k. TurboJPEG hands over the
+// stored (inverted) samples, so c = 255 - stored, nk = stored k. Converts in place from 4 to
+// 3 bytes per pixel; safe front to back because pixel i is written at 3i <= 4i.
+void convertAdobeCmykInPlace(std::uint8_t *px, std::size_t pixelCount)
+{
+    for (std::size_t i = 0; i < pixelCount; ++i) {
+        const std::uint8_t *s = px + 4 * i;
+        const int nk = s[3];
+        const int c[3] = {255 - s[0], 255 - s[1], 255 - s[2]};
+        std::uint8_t *d = px + 3 * i;
+        for (int ch = 0; ch < 3; ++ch) {
+            const int t = c[ch] * nk + 128;
+            const int v = nk - ((t + (t >> 8)) >> 8);
+            d[ch] = static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+        }
+    }
+}
+
+// Gray -> R=G=B in place, back to front because pixel i moves to 3i >= i.
+void expandGrayInPlace(std::uint8_t *px, std::size_t pixelCount)
+{
+    for (std::size_t i = pixelCount; i-- > 0;) {
+        const std::uint8_t v = px[i];
+        px[3 * i] = v;
+        px[3 * i + 1] = v;
+        px[3 * i + 2] = v;
+    }
+}
+
+// TurboJPEG picks the first factor of its list (largest first) whose output fits in the size
+// asked for; make sure that is exactly 1/scale, not a neighbour with the same rounded size.
+bool turboPicksScale(int width, int height, int scale)
+{
+    int count = 0;
+    const tjscalingfactor *factors = tjGetScalingFactors(&count);
+    const int tw = (width + scale - 1) / scale, th = (height + scale - 1) / scale;
+    for (int i = 0; factors && i < count; ++i) {
+        if (TJSCALED(width, factors[i]) <= tw && TJSCALED(height, factors[i]) <= th)
+            return factors[i].num == 1 && factors[i].denom == scale;
+    }
+    return false;
+}
+
+DecodeResult failure(QString message)
+{
+    return DecodeResult{std::nullopt, std::move(message)};
+}
+
+// A failure after the decompressor was used: the handle is not trusted again.
+DecodeResult decoderFailure(QString message)
+{
+    discardThreadDecompressor();
+    return failure(std::move(message));
+}
+
+} // namespace
+
+int jpegDraftScale(int width, int height, int minSide)
+{
+    if (minSide <= 0)
+        return 1;
+    const int fit = std::min(width / minSide, height / minSide);
+    for (int s : {8, 4, 2})
+        if (fit >= s)
+            return s;
+    return 1;
+}
+
+JpegMarkers scanJpegMarkers(Bytes b)
+{
+    JpegMarkers m;
+    std::size_t pos = 2; // after SOI
+    while (pos < b.size()) {
+        // libjpeg skips garbage up to the next 0xFF (with a warning) and any fill bytes.
+        while (pos < b.size() && b[pos] != 0xFF)
+            ++pos;
+        while (pos < b.size() && b[pos] == 0xFF)
+            ++pos;
+        if (pos >= b.size())
+            break;
+        const std::uint8_t marker = b[pos++];
+        if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7))
+            continue; // standalone markers
+        if (marker == 0xDA || marker == 0xD9)
+            break; // start of scan / end of image: headers are over
+        const auto length = readU16(b, pos, true);
+        if (!length || *length < 2)
+            break;
+        const Bytes payload =
+            b.subspan(pos + 2, std::min<std::size_t>(*length - 2, b.size() - pos - 2));
+        const bool isSof =
+            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        if (isSof && !m.hasFrame && payload.size() >= 6) {
+            m.hasFrame = true;
+            m.frameType = marker - 0xC0;
+            m.precision = payload[0];
+            m.height = static_cast<int>(*readU16(payload, 1, true));
+            m.width = static_cast<int>(*readU16(payload, 3, true));
+            m.components = payload[5];
+        } else if (marker == 0xE1 && m.exif.empty() && startsWith(payload, 0, {"Exif\0", 5})) {
+            m.exif = payload; // Pillow keeps the first one
+        }
+        pos += *length;
+    }
+    return m;
+}
+
+DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
+{
+    // The frame header is checked against the budget before libjpeg sees the file: libjpeg
+    // itself would accept 60000x60000 and allocate for it.
+    const JpegMarkers markers = scanJpegMarkers(bytes);
+    if (markers.hasFrame) {
+        if (QString err = checkPixelBudget(std::uint64_t(markers.width),
+                                           std::uint64_t(markers.height), req.limits);
+            !err.isEmpty())
+            return failure(err);
+    }
+
+    tjhandle tj = threadDecompressor();
+    if (!tj)
+        return failure(QStringLiteral("cannot initialise the JPEG decoder"));
+    const auto *data = bytes.data();
+    const auto size = static_cast<unsigned long>(bytes.size());
+
+    int width = 0, height = 0, subsampling = -1, colorspace = -1;
+    if (tjDecompressHeader3(tj, data, size, &width, &height, &subsampling, &colorspace) != 0) {
+        // A warning (e.g. stray bytes between markers) still fills in the header fields.
+        const QString message = tjError(tj);
+        if (tjGetErrorCode(tj) != TJERR_WARNING || width <= 0 || height <= 0 || colorspace < 0)
+            return decoderFailure(markers.hasFrame && markers.precision != 8
+                                      ? QStringLiteral("unsupported JPEG (%1-bit samples): %2")
+                                            .arg(markers.precision)
+                                            .arg(message)
+                                      : QStringLiteral("broken JPEG: %1").arg(message));
+    }
+    if (width <= 0 || height <= 0)
+        return decoderFailure(QStringLiteral("broken JPEG: no image in the data stream"));
+    if (QString err = checkPixelBudget(std::uint64_t(width), std::uint64_t(height), req.limits);
+        !err.isEmpty())
+        return decoderFailure(err);
+
+    int scale = jpegDraftScale(width, height, req.minSide);
+    if (scale > 1 && !turboPicksScale(width, height, scale))
+        scale = 1;
+    const int outW = (width + scale - 1) / scale, outH = (height + scale - 1) / scale;
+
+    const bool gray = colorspace == TJCS_GRAY;
+    const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
+    const int pixelFormat = gray ? TJPF_GRAY : (cmyk ? TJPF_CMYK : TJPF_RGB);
+    const std::size_t pixelCount = std::size_t(outW) * std::size_t(outH);
+
+    DecodedImage out;
+    out.format = QStringLiteral("JPEG");
+    out.image.width = outW;
+    out.image.height = outH;
+    // One buffer for the decode and the RGB result: CMYK shrinks and gray grows in place.
+    out.image.pixels.resize(pixelCount * (cmyk ? 4 : 3));
+
+    // First attempt stops at the first libjpeg warning, so a clean file is decoded once and a
+    // file with warnings can be classified: TurboJPEG reports a fatal error that follows a
+    // warning as TJERR_WARNING too, so the only way to tell "decoded with warnings" from
+    // "failed after a warning" is to see whether a full decode ends on that same message.
+    const int flags = TJFLAG_LIMITSCANS; // refuses progressive files with > 500 scans
+    const auto decode = [&](int extraFlags) {
+        return tjDecompress2(tj, data, size, out.image.pixels.data(), outW, 0, outH, pixelFormat,
+                             flags | extraFlags);
+    };
+    if (decode(TJFLAG_STOPONWARNING) != 0) {
+        const QString first = tjError(tj);
+        if (tjGetErrorCode(tj) == TJERR_FATAL)
+            return decoderFailure(QStringLiteral("broken JPEG: %1").arg(first));
+        if (isTruncationWarning(first))
+            return decoderFailure(
+                QStringLiteral("truncated JPEG (the data ends before the image)"));
+        if (decode(0) != 0) {
+            const QString last = tjError(tj);
+            if (tjGetErrorCode(tj) == TJERR_FATAL || last != first)
+                return decoderFailure(QStringLiteral("broken JPEG: %1").arg(last));
+        }
+        qCDebug(lcImaging) << "JPEG decoded despite a libjpeg warning:" << first;
+    }
+
+    if (gray) {
+        expandGrayInPlace(out.image.pixels.data(), pixelCount);
+    } else if (cmyk) {
+        convertAdobeCmykInPlace(out.image.pixels.data(), pixelCount);
+        out.image.pixels.resize(pixelCount * 3);
+    }
+
+    const int orientation = normalizedOrientation(
+        markers.exif.empty() ? std::nullopt : orientationFromExifBlock(markers.exif));
+    const bool swap = orientationSwapsAxes(orientation);
+    out.exifOrientation = orientation;
+    out.orientedWidth = swap ? height : width;
+    out.orientedHeight = swap ? width : height;
+    out.image = applyOrientation(std::move(out.image), orientation);
+    return DecodeResult{std::move(out), {}};
+}
+
+} // namespace imago::detail

@@ -1,0 +1,36 @@
+// sentencepiece_plugin_loader.h - finds and loads the imago_sentencepiece plugin on first use.
+//
+// Nothing here runs until a SentencePiece model is opened: a process that only ever uses
+// WordPiece (FLAVA) never loads the plugin, so libsentencepiece is not even mapped.
+// The plugin is looked for in these folders, in order, and the first one that has the file
+// is used (a file that is there but will not load is an error, not skipped):
+//   1. $IMAGO_PLUGIN_DIR, when set and not empty;
+//   2. <folder of the running executable>/../lib/imago (the installed layout, which the build
+//      tree repeats: build/bin/ and build/lib/imago/);
+//   3. the build tree's plugin folder, compiled in (tests and tools outside build/bin/).
+// It is opened with dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND) (sentencepiece_backend.h
+// says why) and never unloaded. A failed attempt is not remembered: the next call tries again.
+//
+// Threading: openSentencePieceModel() may be called from any thread; loading is serialised.
+#pragma once
+
+#include "sentencepiece_backend.h"
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+namespace imago {
+
+// Loads `modelFile` through the plugin. Throws std::runtime_error naming `modelFile`:
+// "<file>: SentencePiece support is unavailable: <why>" when the plugin is missing or cannot
+// be loaded (with dlerror()'s reason), or when the process runs under a sanitizer runtime,
+// which aborts on RTLD_DEEPBIND instead of failing; "<file>: cannot load the SentencePiece
+// model: <why>" when the plugin cannot read the model.
+std::unique_ptr<const SentencePieceBackend>
+openSentencePieceModel(const std::filesystem::path &modelFile);
+
+// The folders searched for the plugin, in order, without duplicates.
+std::vector<std::filesystem::path> sentencePiecePluginDirs();
+
+} // namespace imago
