@@ -8,9 +8,11 @@ packages=(
   qt6-image-formats-plugins libqt6svg6 qt6-svg-dev
   libtorch-dev libfaiss-dev libsentencepiece-dev sentencepiece
   libturbojpeg0-dev libjpeg62-turbo-dev nlohmann-json3-dev libsqlite3-dev libexif-dev libheif-dev
+  libtiff-dev zlib1g-dev
   libopenblas0-openmp
   python3-torch python3-pil python3-numpy
   xvfb xauth imagemagick desktop-file-utils appstream
+  fonts-wqy-microhei
 )
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -30,7 +30,17 @@ JpegMarkers scanJpegMarkers(Bytes bytes);
 
 DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req);
 
-// PNG, GIF, BMP, WebP, TIFF, ICO, PNM through QImageReader.
+// PNG, GIF, BMP, WebP, ICO, PNM through QImageReader.
 DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req);
+
+// TIFF through libtiff (tiff_decoder.cpp says which layouts match Pillow).
+DecodeResult decodeTiff(Bytes bytes, const DecodeRequest &req);
+
+// HEIF and AVIF through libheif (heif_decoder.cpp).
+DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req);
+
+// The primary image's Exif item of a HEIF/AVIF file, from the TIFF header on (libheif's
+// 4-byte offset prefix resolved); empty when there is none or the file does not parse.
+QByteArray heifExifBlock(Bytes bytes);
 
 } // namespace imago::detail

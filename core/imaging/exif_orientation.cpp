@@ -90,7 +90,7 @@ std::optional<int> orientationFromExifBlock(Bytes exif)
     return readOrientationEntry(data.get());
 }
 
-std::optional<std::optional<int>> orientationFromPngExifChunk(Bytes png)
+std::optional<Bytes> findPngExifChunk(Bytes png)
 {
     std::size_t pos = 8; // after the signature
     while (true) {
@@ -101,15 +101,15 @@ std::optional<std::optional<int>> orientationFromPngExifChunk(Bytes png)
         if (startsWith(png, pos + 4, "eXIf")) {
             if (!hasBytes(png, dataPos, *length))
                 return std::nullopt;
-            return orientationFromExifBlock(png.subspan(dataPos, *length));
+            return png.subspan(dataPos, *length);
         }
         if (startsWith(png, pos + 4, "IEND"))
             return std::nullopt;
-        pos = dataPos + std::size_t(*length) + 4; // data + CRC
+        pos = dataPos + std::size_t(*length) + 4; // data + CRC: always moves forward
     }
 }
 
-std::optional<int> orientationFromWebpExifChunk(Bytes webp)
+std::optional<Bytes> findWebpExifChunk(Bytes webp)
 {
     std::size_t pos = 12; // "RIFF" size "WEBP"
     while (true) {
@@ -120,10 +120,26 @@ std::optional<int> orientationFromWebpExifChunk(Bytes webp)
         if (startsWith(webp, pos, "EXIF")) {
             if (!hasBytes(webp, dataPos, *length))
                 return std::nullopt;
-            return orientationFromExifBlock(webp.subspan(dataPos, *length));
+            return webp.subspan(dataPos, *length);
         }
         pos = dataPos + std::size_t(*length) + (*length & 1u); // chunks are padded to even
     }
+}
+
+std::optional<std::optional<int>> orientationFromPngExifChunk(Bytes png)
+{
+    const auto chunk = findPngExifChunk(png);
+    if (!chunk)
+        return std::nullopt;
+    return orientationFromExifBlock(*chunk);
+}
+
+std::optional<int> orientationFromWebpExifChunk(Bytes webp)
+{
+    const auto chunk = findWebpExifChunk(webp);
+    if (!chunk)
+        return std::nullopt;
+    return orientationFromExifBlock(*chunk);
 }
 
 std::optional<int> orientationFromRawProfileText(const QString &text)

@@ -28,6 +28,11 @@ namespace imago::detail {
 // unreadable; the raw value otherwise, valid or not.
 std::optional<int> orientationFromExifBlock(Bytes exif);
 
+// The payload of a PNG's eXIf chunk / a WebP's EXIF chunk (bounded chunk walks); nullopt when
+// the file has none or it runs past the end of the data.
+std::optional<Bytes> findPngExifChunk(Bytes png);
+std::optional<Bytes> findWebpExifChunk(Bytes webp);
+
 // Walks a PNG's chunks for eXIf. Outer nullopt: no eXIf chunk; inner: the tag inside it.
 std::optional<std::optional<int>> orientationFromPngExifChunk(Bytes png);
 

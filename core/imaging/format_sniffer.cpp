@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
 #include <string_view>
 
 namespace imago::detail {
 
 namespace {
 
-// ISO base media files (MP4, QuickTime, HEIF, AVIF, CR3) carry "ftyp" and a major brand.
+// ISO base media files (MP4, QuickTime, HEIF, AVIF, CR3) carry "ftyp", a major brand, a minor
+// version and compatible brands. The major brand decides; a generic major brand ("mif1",
+// "isom"...) is refined by the compatible brands.
 SniffResult sniffIsoBmff(Bytes b)
 {
     const auto brand = [&](std::size_t offset) -> std::string_view {
@@ -16,24 +19,44 @@ SniffResult sniffIsoBmff(Bytes b)
             return {};
         return {reinterpret_cast<const char *>(b.data() + offset), 4};
     };
-    static constexpr std::array heifBrands{std::string_view("heic"), std::string_view("heix"),
-                                           std::string_view("hevc"), std::string_view("hevx"),
-                                           std::string_view("heim"), std::string_view("heis"),
-                                           std::string_view("mif1"), std::string_view("msf1"),
-                                           std::string_view("avif"), std::string_view("avis")};
+    const auto isAny = [](std::string_view br, std::initializer_list<std::string_view> list) {
+        return std::find(list.begin(), list.end(), br) != list.end();
+    };
+    const auto isHevcBrand = [&](std::string_view br) {
+        return isAny(br, {"heic", "heix", "hevc", "hevx", "heim", "heis"});
+    };
+    const auto isAvifBrand = [&](std::string_view br) { return isAny(br, {"avif", "avis"}); };
+    const auto isGenericHeifBrand = [&](std::string_view br) {
+        return isAny(br, {"mif1", "msf1", "mif2", "miaf"});
+    };
+
+    const std::string_view major = brand(8);
+    bool hevc = isHevcBrand(major), avif = isAvifBrand(major), generic = isGenericHeifBrand(major);
+    bool cr3 = major == "crx ";
+    // Compatible brands run from offset 16 to the end of the ftyp box; a hostile box size
+    // cannot make this walk long.
     const auto boxSize = readU32(b, 0, true).value_or(0);
-    // The major brand, then the compatible brands up to the end of the ftyp box.
-    const std::size_t end = std::min<std::size_t>(std::max<std::uint32_t>(boxSize, 16), 64);
-    for (std::size_t offset = 8; offset + 4 <= end; offset += 4) {
-        if (offset == 12)
-            continue; // minor version, not a brand
-        const auto br = brand(offset);
-        if (br == "crx ")
-            return {FileKind::UnsupportedImage, QStringLiteral("camera RAW (Canon CR3)")};
-        if (std::find(heifBrands.begin(), heifBrands.end(), br) != heifBrands.end())
-            return {FileKind::UnsupportedImage,
-                    QStringLiteral("HEIF/AVIF image (not supported in this build)")};
+    const std::size_t end = std::min<std::size_t>(boxSize, 256);
+    bool compatibleHevc = false, compatibleAvif = false;
+    for (std::size_t offset = 16; offset + 4 <= end; offset += 4) {
+        const std::string_view br = brand(offset);
+        cr3 = cr3 || br == "crx ";
+        compatibleHevc = compatibleHevc || isHevcBrand(br);
+        compatibleAvif = compatibleAvif || isAvifBrand(br);
+        generic = generic || isGenericHeifBrand(br);
     }
+    if (cr3)
+        return {FileKind::CameraRaw, QStringLiteral("Canon CR3")};
+    // The major brand names the codec when it is specific; a generic one ("mif1") is refined
+    // by the compatible brands, AVIF first (AVIF files list "mif1"/"miaf" next to "avif").
+    if (!hevc && !avif) {
+        avif = compatibleAvif;
+        hevc = !avif && (compatibleHevc || generic);
+    }
+    if (avif)
+        return {FileKind::Avif, {}};
+    if (hevc)
+        return {FileKind::Heif, {}};
     return {FileKind::NotImage, QStringLiteral("video or audio (QuickTime/MP4 family)")};
 }
 
@@ -114,12 +137,17 @@ SniffResult sniffFormat(Bytes b)
     if (startsWith(b, 0, "II*\0"sv) || startsWith(b, 0, "MM\0*"sv) || startsWith(b, 0, "II+\0"sv) ||
         startsWith(b, 0, "MM\0+"sv)) {
         if (startsWith(b, 0, "II*\0"sv) && startsWith(b, 8, "CR\x02"))
-            return {FileKind::UnsupportedImage, QStringLiteral("camera RAW (Canon CR2)")};
+            return {FileKind::CameraRaw, QStringLiteral("Canon CR2")};
+        if (auto raw = tiffCameraRawKind(b))
+            return {FileKind::CameraRaw, std::move(*raw)};
         return {FileKind::Tiff, {}};
     }
-    if (startsWith(b, 0, "IIRO") || startsWith(b, 0, "IIRS") || startsWith(b, 0, "IIU\0"sv) ||
-        startsWith(b, 0, "FUJIFILMCCD-RAW"))
-        return {FileKind::UnsupportedImage, QStringLiteral("camera RAW")};
+    if (startsWith(b, 0, "IIRO") || startsWith(b, 0, "IIRS") || startsWith(b, 0, "MMOR"))
+        return {FileKind::CameraRaw, QStringLiteral("Olympus ORF")};
+    if (startsWith(b, 0, "IIU\0"sv))
+        return {FileKind::CameraRaw, QStringLiteral("Panasonic RW2")};
+    if (startsWith(b, 0, "FUJIFILMCCD-RAW"))
+        return {FileKind::CameraRaw, QStringLiteral("Fujifilm RAF")};
     if (isIco(b))
         return {FileKind::Ico, {}};
     if (isPnm(b))
@@ -211,6 +239,11 @@ QString formatName(FileKind kind)
         return QStringLiteral("ICO");
     case FileKind::Pnm:
         return QStringLiteral("PNM");
+    case FileKind::Heif:
+        return QStringLiteral("HEIF");
+    case FileKind::Avif:
+        return QStringLiteral("AVIF");
+    case FileKind::CameraRaw:
     case FileKind::UnsupportedImage:
     case FileKind::NotImage:
     case FileKind::Unknown:
@@ -230,8 +263,6 @@ QByteArray qtFormatKey(FileKind kind)
         return QByteArrayLiteral("bmp");
     case FileKind::Webp:
         return QByteArrayLiteral("webp");
-    case FileKind::Tiff:
-        return QByteArrayLiteral("tiff");
     case FileKind::Ico:
         return QByteArrayLiteral("ico");
     case FileKind::Pnm:
@@ -399,6 +430,48 @@ HeaderInfo inspectWebp(Bytes b)
 }
 
 } // namespace
+
+std::optional<QString> tiffCameraRawKind(Bytes b)
+{
+    const bool bigEndian = startsWith(b, 0, "MM");
+    const auto ifd0 = readU32(b, 4, bigEndian);
+    if (!ifd0 || (!bigEndian && !startsWith(b, 0, "II")))
+        return std::nullopt; // BigTIFF or broken: the TIFF decoder will say which
+    const auto count = readU16(b, *ifd0, bigEndian);
+    if (!count)
+        return std::nullopt;
+    bool reducedResolution = false, subIfds = false;
+    for (std::uint32_t i = 0; i < std::min<std::uint32_t>(*count, 1000); ++i) {
+        const std::size_t entry = std::size_t(*ifd0) + 2 + 12 * std::size_t(i);
+        const auto tag = readU16(b, entry, bigEndian);
+        const auto type = readU16(b, entry + 2, bigEndian);
+        if (!tag || !type)
+            break;
+        // SHORT values sit in the first 2 bytes of the value field, LONG in all 4.
+        const auto value =
+            *type == 3 ? readU16(b, entry + 8, bigEndian) : readU32(b, entry + 8, bigEndian);
+        switch (*tag) {
+        case 0xC612: // DNGVersion
+            return QStringLiteral("Adobe DNG");
+        case 0x00FE: // NewSubfileType: bit 0 = a reduced-resolution copy of another image
+            reducedResolution = value && (*value & 1u);
+            break;
+        case 0x0106: // PhotometricInterpretation: colour filter array or linear raw sensor data
+            if (value && (*value == 32803 || *value == 34892))
+                return QStringLiteral("camera RAW (TIFF-based)");
+            break;
+        case 0x014A: // SubIFDs
+            subIfds = true;
+            break;
+        default:
+            break;
+        }
+    }
+    // NEF, ARW and friends: IFD0 is a small preview, the sensor data hangs off SubIFDs.
+    if (reducedResolution && subIfds)
+        return QStringLiteral("camera RAW (TIFF-based)");
+    return std::nullopt;
+}
 
 HeaderInfo inspectHeader(FileKind kind, Bytes bytes)
 {

@@ -1,12 +1,14 @@
 // format_sniffer.h - what a file is, judged from its first bytes, and what its header
 // declares. Internal to imago_imaging (used by image_decoder.cpp and the tests).
 //
-// sniffFormat() never trusts the file name: a JPEG called .png is a JPEG, a PDF called .jpg is
-// "not an image: PDF document". inspectHeader() reads the declared size of the formats whose
-// headers are simple enough to parse here (PNG, GIF, BMP, WebP; JPEG has its own marker scan)
-// so the pixel budget is enforced before any decoder allocates, and catches the truncations
-// Qt's GIF and BMP readers silently pad (Pillow refuses those files).
-// Pure functions of the bytes: thread-safe.
+// sniffFormat() never trusts the file name: a JPEG called .png is a JPEG, a HEIC called .jpg is
+// a HEIF, a PDF called .jpg is "not an image: PDF document". Camera RAW files get their own
+// kind (TIFF-based ones are told apart from plain TIFFs by a bounded look at IFD0: a DNGVersion
+// tag, a CFA/LinearRaw photometric, or a reduced-resolution IFD0 with SubIFDs - see
+// tiffCameraRawKind). inspectHeader() reads the declared size of the formats whose headers are
+// simple enough to parse here (PNG, GIF, BMP, WebP; JPEG has its own marker scan) so the pixel
+// budget is enforced before any decoder allocates, and catches the truncations Qt's GIF and BMP
+// readers silently pad (Pillow refuses those files). Pure functions of the bytes: thread-safe.
 #pragma once
 
 #include "byte_reader.h"
@@ -29,7 +31,10 @@ enum class FileKind
     Tiff,
     Ico,
     Pnm,
-    UnsupportedImage, // an image format we recognise but cannot decode (HEIF, PSD, RAW, ...)
+    Heif,             // HEIC/HEIF (HEVC in ISO-BMFF), decoded by libheif
+    Avif,             // AV1 in HEIF, decoded by libheif when it has an AV1 decoder
+    CameraRaw,        // CR2, CR3, NEF, ARW, DNG, ORF, RW2, RAF...: refused by name
+    UnsupportedImage, // an image format we recognise but cannot decode (PSD, JPEG 2000, ...)
     NotImage,         // recognisably something else (PDF, ZIP, text, video, ...)
     Unknown,
 };
@@ -37,15 +42,18 @@ enum class FileKind
 struct SniffResult
 {
     FileKind kind = FileKind::Unknown;
-    // UnsupportedImage / NotImage: what the content looks like ("PDF document").
+    // CameraRaw / UnsupportedImage / NotImage: what the content looks like ("PDF document",
+    // "Canon CR2").
     QString description;
 };
 
 SniffResult sniffFormat(Bytes bytes);
 
-// "JPEG", "PNG", ... (Pillow's format names); empty for the non-decodable kinds.
+// "JPEG", "PNG", ... (Pillow's format names; "HEIF" and "AVIF" as pillow-heif names them);
+// empty for the non-decodable kinds.
 QString formatName(FileKind kind);
-// The QImageReader format key ("png", "gif", ...) for the kinds decoded through Qt.
+// The QImageReader format key ("png", "gif", ...) for the kinds decoded through Qt (TIFF,
+// HEIF and AVIF have their own decoders).
 QByteArray qtFormatKey(FileKind kind);
 
 struct DeclaredSize
@@ -62,5 +70,10 @@ struct HeaderInfo
 };
 
 HeaderInfo inspectHeader(FileKind kind, Bytes bytes);
+
+// A TIFF-structured file ("II*\0" / "MM\0*") that is a camera RAW rather than a picture:
+// nullopt for a plain TIFF, else what it is ("Adobe DNG", "camera RAW (TIFF-based)"). Looks at
+// IFD0 only (at most its first 1000 entries), so it is cheap and bounded.
+std::optional<QString> tiffCameraRawKind(Bytes bytes);
 
 } // namespace imago::detail

@@ -70,10 +70,17 @@ DecodeResult decodeImageData(QByteArrayView bytes, const DecodeRequest &req)
         case FileKind::Gif:
         case FileKind::Bmp:
         case FileKind::Webp:
-        case FileKind::Tiff:
         case FileKind::Ico:
         case FileKind::Pnm:
             return decodeWithQt(b, sniffed.kind, req);
+        case FileKind::Tiff:
+            return decodeTiff(b, req);
+        case FileKind::Heif:
+        case FileKind::Avif:
+            return decodeHeif(b, sniffed.kind, req);
+        case FileKind::CameraRaw:
+            return failure(
+                QStringLiteral("camera RAW files are not supported (%1)").arg(sniffed.description));
         case FileKind::UnsupportedImage:
             return failure(QStringLiteral("unsupported image format: %1").arg(sniffed.description));
         case FileKind::NotImage:

@@ -4,20 +4,29 @@
 //
 // What it does, in order:
 //   1. detects the format from the content (magic bytes), never from the file name; files that
-//      are not images get a reason naming what they look like ("not an image: PDF document");
-//   2. reads the declared pixel size from the header and refuses anything over the pixel
-//      budget (DecodeLimits) or with a side over kMaxImageSide, before allocating pixels;
+//      are not images get a reason naming what they look like ("not an image: PDF document"),
+//      camera RAW files "camera RAW files are not supported (Canon CR2)";
+//   2. refuses files over DecodeLimits::maxFileBytes, then reads the declared pixel size from
+//      the header and refuses anything over the pixel budget (DecodeLimits::maxPixels) or with
+//      a side over kMaxImageSide, before allocating pixels;
 //   3. decodes: JPEG through TurboJPEG (libjpeg-turbo, ISLOW IDCT, fancy upsampling; the
 //      TurboJPEG API returns errors, it never calls exit()), optionally at a DCT-domain scale
-//      of 1/2, 1/4 or 1/8 (DecodeRequest::minSide); PNG, GIF, BMP, WebP, TIFF, ICO and PNM
-//      through QImageReader. HEIF/AVIF are recognised and refused for now;
+//      of 1/2, 1/4 or 1/8 (DecodeRequest::minSide); 12-bit, 16-bit and lossless JPEGs are
+//      refused by name (Debian's libjpeg-turbo 2.1 is 8-bit only), arithmetic-coded ones
+//      decode (or, with a libjpeg built without it, are refused by name); TIFF through libtiff
+//      (tiff_decoder.cpp); HEIF and AVIF through libheif (heif_decoder.cpp; AVIF needs a
+//      libheif with an AV1 decoder, else it is refused by name); PNG, GIF, BMP, WebP, ICO and
+//      PNM through QImageReader. Animated and multi-page files give their first frame/page;
 //   4. converts to RGB like Pillow: gray -> R=G=B; alpha dropped without compositing; palette
 //      -> palette colours; 4-channel (CMYK/YCCK) JPEGs un-inverted (Adobe) then Pillow's
 //      CMYK formula; 16-bit colour keeps the high byte; 16-bit gray is clipped to 255 (Pillow
 //      opens it as a 32-bit integer image and convert("RGB") clips);
 //   5. applies the EXIF orientation (1-8) exactly once: from the first APP1 Exif segment of a
 //      JPEG, the eXIf chunk (or ImageMagick raw-profile / XMP text) of a PNG, the EXIF chunk
-//      of a WebP, the Orientation tag of a TIFF. Qt's own auto-transform is always off.
+//      of a WebP, the Orientation tag of a TIFF. Qt's own auto-transform is always off. HEIF
+//      and AVIF are the exception: libheif applies the container's irot/imir/clap, which is
+//      their orientation, and their EXIF Orientation tag is NOT applied on top;
+//   6. reads the capture time and camera from the EXIF (photo_metadata.h).
 //
 // Truncated JPEGs ("Premature end of JPEG file") are refused, as Pillow refuses them; other
 // libjpeg warnings (extraneous bytes, corrupt entropy data) still produce an image, as in
@@ -25,14 +34,19 @@
 //
 // Where the result is known to differ from Pillow 9.4 (the corpus tests list these):
 //   - TIFF orientation is applied once; Pillow 9.4 applies it twice (load and exif_transpose);
-//   - CMYK TIFFs go through libtiff's RGBA reader (Qt 6.4), +-1 level from Pillow's formula;
+//   - TIFF layouts Pillow unpacks itself but libtiff's RGBA reader handles here (planar
+//     separate samples, YCbCr without JPEG, old-style JPEG) may differ by a level;
+//   - HEIF/AVIF: Pillow 9.4 cannot open them at all (tested against ImageMagick + libheif);
 //   - ICO: Qt reads the first icon of the file, Pillow the largest;
 //   - PNGs with a bad CRC or oversized chunks are refused by libpng where Pillow is lenient.
 //
 // Threading: every function is reentrant and may run concurrently on any number of threads
-// (each thread keeps its own TurboJPEG handle). Results own their pixels.
+// (each thread keeps its own TurboJPEG handle; libtiff and libheif get a fresh handle/context
+// per call, with per-call error handlers). A decode uses only the calling thread, except that
+// libheif's AV1 decoder may start its own worker threads. Results own their pixels.
 #pragma once
 
+#include "photo_metadata.h"
 #include "rgb_image.h"
 
 #include <QByteArrayView>
@@ -49,8 +63,10 @@ inline constexpr std::uint64_t kMaxImageSide = 1u << 20;
 struct DecodeLimits
 {
     // Pillow's decompression-bomb threshold (2 x 89,478,485): more declared pixels is refused.
+    // Checked against every size a header declares (JPEG SOF, PNG IHDR, GIF frames, BMP, WebP,
+    // TIFF IFD0, HEIF ispe and output size) before the decoder allocates.
     std::uint64_t maxPixels = 178956970;
-    // Files above this are refused before being read.
+    // Files above this are refused before being read (decodeImageFile) or parsed.
     std::uint64_t maxFileBytes = 512ull << 20;
 };
 
@@ -59,6 +75,7 @@ struct DecodeRequest
     // 0: full-resolution decode. N > 0: a JPEG is decoded at the smallest DCT scale (1/2, 1/4,
     // 1/8) that Pillow's Image.draft((N, N)) would pick - the largest s with s * N <= both
     // stored sides - giving ceil(w / s) x ceil(h / s) pixels. Other formats ignore it.
+    // Use the fast path through preprocess.h or imaging_benchmark.h to see what it buys.
     int minSide = 0;
     DecodeLimits limits;
 };
@@ -68,8 +85,12 @@ struct DecodedImage
     RgbImage image;        // upright (EXIF applied), RGB; scaled when minSide asked for it
     int orientedWidth = 0; // full-resolution size after orientation, whatever the decode scale
     int orientedHeight = 0;
-    int exifOrientation = 1; // the orientation applied, 1-8 (1 when absent or invalid)
-    QString format;          // "JPEG", "PNG", "GIF", "BMP", "WEBP", "TIFF", "ICO", "PNM"
+    // The EXIF orientation applied, 1-8 (1 when absent or invalid; always 1 for HEIF/AVIF,
+    // whose orientation libheif applies from the container).
+    int exifOrientation = 1;
+    // "JPEG", "PNG", "GIF", "BMP", "WEBP", "TIFF", "ICO", "PNM", "HEIF", "AVIF"
+    QString format;
+    PhotoMetadata metadata; // capture time and camera, from the EXIF; empty when absent
 };
 
 struct DecodeResult

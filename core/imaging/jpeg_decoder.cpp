@@ -3,6 +3,7 @@
 // default error_exit -> exit() path.
 
 #include "decoders.h"
+#include "exif_metadata.h"
 #include "exif_orientation.h"
 #include "imaging_log.h"
 
@@ -110,6 +111,36 @@ DecodeResult decoderFailure(QString message)
     return failure(std::move(message));
 }
 
+// libjpeg's message as the reason: "broken JPEG: ...", except for a libjpeg built without
+// arithmetic decoding (Debian's has it; testimgari.jpg decodes), whose refusal is not damage.
+QString jpegError(const QString &message)
+{
+    if (message.contains(QLatin1String("arithmetic coding is not implemented")))
+        return QStringLiteral("unsupported JPEG: arithmetic coding (%1)").arg(message);
+    return QStringLiteral("broken JPEG: %1").arg(message);
+}
+
+// What this libjpeg-turbo (8-bit, Debian 2.1) cannot decode, named from the frame header so
+// the user reads "12-bit JPEG" rather than libjpeg's "Unsupported JPEG data precision 12".
+// Empty when the frame is one it handles (or when libjpeg should have the last word).
+QString unsupportedJpegProcess(const JpegMarkers &m)
+{
+    if (!m.hasFrame)
+        return {};
+    const bool lossless =
+        m.frameType == 3 || m.frameType == 7 || m.frameType == 11 || m.frameType == 15;
+    if (lossless)
+        return QStringLiteral("unsupported JPEG: lossless JPEG (SOF%1, %2-bit) is not supported")
+            .arg(m.frameType)
+            .arg(m.precision);
+    if (m.precision != 8)
+        return QStringLiteral("unsupported JPEG: %1-bit samples (only 8-bit JPEGs are supported)")
+            .arg(m.precision);
+    if (m.frameType == 5 || m.frameType == 6 || m.frameType == 13 || m.frameType == 14)
+        return QStringLiteral("unsupported JPEG: hierarchical JPEG (SOF%1)").arg(m.frameType);
+    return {};
+}
+
 } // namespace
 
 int jpegDraftScale(int width, int height, int minSide)
@@ -181,15 +212,14 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
     const auto size = static_cast<unsigned long>(bytes.size());
 
     int width = 0, height = 0, subsampling = -1, colorspace = -1;
+    if (QString unsupported = unsupportedJpegProcess(markers); !unsupported.isEmpty())
+        return failure(unsupported);
     if (tjDecompressHeader3(tj, data, size, &width, &height, &subsampling, &colorspace) != 0) {
         // A warning (e.g. stray bytes between markers) still fills in the header fields.
         const QString message = tjError(tj);
-        if (tjGetErrorCode(tj) != TJERR_WARNING || width <= 0 || height <= 0 || colorspace < 0)
-            return decoderFailure(markers.hasFrame && markers.precision != 8
-                                      ? QStringLiteral("unsupported JPEG (%1-bit samples): %2")
-                                            .arg(markers.precision)
-                                            .arg(message)
-                                      : QStringLiteral("broken JPEG: %1").arg(message));
+        if (tjGetErrorCode(tj) != TJERR_WARNING || width <= 0 || height <= 0 || colorspace < 0) {
+            return decoderFailure(jpegError(message));
+        }
     }
     if (width <= 0 || height <= 0)
         return decoderFailure(QStringLiteral("broken JPEG: no image in the data stream"));
@@ -226,14 +256,14 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
     if (decode(TJFLAG_STOPONWARNING) != 0) {
         const QString first = tjError(tj);
         if (tjGetErrorCode(tj) == TJERR_FATAL)
-            return decoderFailure(QStringLiteral("broken JPEG: %1").arg(first));
+            return decoderFailure(jpegError(first));
         if (isTruncationWarning(first))
             return decoderFailure(
                 QStringLiteral("truncated JPEG (the data ends before the image)"));
         if (decode(0) != 0) {
             const QString last = tjError(tj);
             if (tjGetErrorCode(tj) == TJERR_FATAL || last != first)
-                return decoderFailure(QStringLiteral("broken JPEG: %1").arg(last));
+                return decoderFailure(jpegError(last));
         }
         qCDebug(lcImaging) << "JPEG decoded despite a libjpeg warning:" << first;
     }
@@ -252,6 +282,7 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
     out.orientedWidth = swap ? height : width;
     out.orientedHeight = swap ? width : height;
     out.image = applyOrientation(std::move(out.image), orientation);
+    out.metadata = photoMetadataFromExif(markers.exif);
     return DecodeResult{std::move(out), {}};
 }
 

@@ -91,6 +91,7 @@ PreprocessOutcome finish(DecodeResult decoded, const PreprocessConfig &cfg, floa
     outcome.orientedWidth = d.orientedWidth;
     outcome.orientedHeight = d.orientedHeight;
     outcome.format = d.format;
+    outcome.metadata = d.metadata;
     normalizeToChw(resizeBicubic(d.image, cfg.size, cfg.size), cfg, outChw);
     return outcome;
 }

@@ -1,11 +1,13 @@
-// Every non-JPEG format goes through QImageReader, with three things Qt does not do the way
-// the reference does: the pixel budget is checked on the declared size before read(); the
-// orientation comes from our own EXIF lookup (auto-transform off, so it is applied once, by
-// applyOrientation, for every format alike); and the conversion to RGB reads the raw samples
-// of whatever QImage format the handler produced, because QImage's own conversions composite
-// or premultiply alpha and round 16-bit samples where Pillow truncates or clips them.
+// PNG, GIF, BMP, WebP, ICO and PNM go through QImageReader (JPEG, TIFF and HEIF have their own
+// decoders), with three things Qt does not do the way the reference does: the pixel budget is
+// checked on the declared size before read(); the orientation comes from our own EXIF lookup
+// (auto-transform off, so it is applied once, by applyOrientation, for every format alike);
+// and the conversion to RGB reads the raw samples of whatever QImage format the handler
+// produced, because QImage's own conversions composite or premultiply alpha and round 16-bit
+// samples where Pillow truncates or clips them.
 
 #include "decoders.h"
+#include "exif_metadata.h"
 #include "exif_orientation.h"
 #include "imaging_log.h"
 
@@ -23,30 +25,6 @@ namespace {
 DecodeResult failure(QString message)
 {
     return DecodeResult{std::nullopt, std::move(message)};
-}
-
-// QImageIOHandler's transformation flags back to the EXIF value they came from (Qt's
-// exif2Qt table inverted).
-int exifFromQtTransformation(QImageIOHandler::Transformations t)
-{
-    switch (int(t)) {
-    case QImageIOHandler::TransformationMirror:
-        return 2;
-    case QImageIOHandler::TransformationRotate180:
-        return 3;
-    case QImageIOHandler::TransformationFlip:
-        return 4;
-    case QImageIOHandler::TransformationFlipAndRotate90:
-        return 5;
-    case QImageIOHandler::TransformationRotate90:
-        return 6;
-    case QImageIOHandler::TransformationMirrorAndRotate90:
-        return 7;
-    case QImageIOHandler::TransformationRotate270:
-        return 8;
-    default:
-        return 1;
-    }
 }
 
 std::uint8_t clipTo8(std::uint16_t v)
@@ -201,9 +179,6 @@ DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req)
 
     std::optional<int> orientation;
     switch (kind) {
-    case FileKind::Tiff:
-        orientation = exifFromQtTransformation(reader.transformation());
-        break;
     case FileKind::Png:
         // Pillow: the eXIf chunk; else ImageMagick's raw profile; and if the EXIF found has no
         // Orientation, the XMP packet.
@@ -230,6 +205,7 @@ DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req)
     out.orientedWidth = swap ? rgb.height : rgb.width;
     out.orientedHeight = swap ? rgb.width : rgb.height;
     out.image = applyOrientation(std::move(rgb), out.exifOrientation);
+    out.metadata = photoMetadataFor(kind, bytes);
     return DecodeResult{std::move(out), {}};
 }
 

@@ -145,6 +145,23 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
 
+std::unique_ptr<FlavaModel> FlavaModel::createRandom(const FlavaConfig &config,
+                                                     const ModelOptions &options, std::uint64_t seed)
+{
+    auto p = std::make_unique<Private>();
+    p->cfg = config;
+    p->identity = "random-" + std::to_string(seed);
+    warnIfSlowBlas();
+    setModelThreads(options.threads);
+    at::manual_seed(seed);
+    p->net = FlavaNet(config);
+    p->net->eval();
+    const bool int8 = options.precision == Precision::Int8;
+    p->net->finalize(int8);
+    p->precision = options.precision;
+    return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
+}
+
 const FlavaConfig &FlavaModel::config() const { return d->cfg; }
 const std::filesystem::path &FlavaModel::directory() const { return d->dir; }
 const std::string &FlavaModel::identity() const { return d->identity; }

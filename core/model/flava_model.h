@@ -65,6 +65,11 @@ public:
     // Throws CheckpointError (file + problem) for a missing or unusable folder, config or weights.
     static std::unique_ptr<FlavaModel> load(const std::filesystem::path &modelDir,
                                             const ModelOptions &options = {});
+    // A model of the given architecture with random weights (seeded): for benchmarks, which
+    // must measure a FLAVA-full-sized network without downloading it. Identity "random-<seed>".
+    static std::unique_ptr<FlavaModel> createRandom(const FlavaConfig &config,
+                                                    const ModelOptions &options = {},
+                                                    std::uint64_t seed = 0);
     ~FlavaModel();
 
     const FlavaConfig &config() const;

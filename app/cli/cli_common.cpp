@@ -1,0 +1,162 @@
+#include "cli_common.h"
+
+#include "library.h"
+#include "model_session.h"
+#include "model_store.h"
+#include "preprocess.h"
+
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace imago::cli {
+
+const std::vector<Verb> &verbs()
+{
+    static const std::vector<Verb> table = {
+        {"embed", "embed images and texts into the retrieval space", runEmbed},
+        {"match", "image-text match probability from the ITM head", runMatch},
+        {"tokenize", "show how a query is tokenized", runTokenize},
+        {"search", "find photos by what is in them", runSearch},
+        {"similar", "find photos like a photo", runSimilar},
+        {"index", "index photo folders (new, changed, moved, deleted photos)", runIndex},
+        {"status", "summarise a library", runStatus},
+        {"list", "list a library's photos", runList},
+        {"forget", "remove photos or folders from a library", runForget},
+        {"rebuild", "rebuild the vector index from the catalog", runRebuild},
+        {"verify", "check a library's integrity", runVerify},
+        {"model", "download, import or show the model (download|import|status)", runModel},
+        {"bench", "measure this machine and the model (FLAVA-full size)", runBench},
+    };
+    return table;
+}
+
+void printJson(const QJsonDocument &doc)
+{
+    const QByteArray bytes = doc.toJson(QJsonDocument::Compact);
+    std::fwrite(bytes.constData(), 1, bytes.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+void printLine(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, bytes.size(), stdout);
+    std::fputc('\n', stdout);
+}
+
+std::shared_ptr<const ModelSession> openModel(const QString &dirArg,
+                                              const QCommandLineParser &parser, bool needWeights)
+{
+    QString dir = dirArg;
+    if (dir.isEmpty())
+        dir = qEnvironmentVariable("IMAGO_MODEL");
+    if (dir.isEmpty())
+        dir = ModelStore::activeModelDir();
+    if (dir.isEmpty())
+        throw CliError(QStringLiteral("no model folder: pass --model DIR, set IMAGO_MODEL or run "
+                                      "'imago-cli model download'"),
+                       kExitUsage);
+    ModelSessionOptions options;
+    options.loadWeights = needWeights;
+    options.model.threads = threadsOption(parser);
+    const QString device = parser.isSet(QStringLiteral("device"))
+                               ? parser.value(QStringLiteral("device"))
+                               : QStringLiteral("auto");
+    if (device == QLatin1String("cpu"))
+        options.model.device = flava::Device::Cpu;
+    else if (device == QLatin1String("cuda"))
+        options.model.device = flava::Device::Cuda;
+    else if (device != QLatin1String("auto"))
+        throw CliError(QStringLiteral("--device must be cpu, cuda or auto"), kExitUsage);
+    const QString precision = parser.isSet(QStringLiteral("precision"))
+                                  ? parser.value(QStringLiteral("precision"))
+                                  : QStringLiteral("fp32");
+    if (precision == QLatin1String("int8"))
+        options.model.precision = flava::Precision::Int8;
+    else if (precision != QLatin1String("fp32"))
+        throw CliError(QStringLiteral("--precision must be fp32 or int8"), kExitUsage);
+    try {
+        return ModelSession::open(dir, options);
+    } catch (const std::exception &e) {
+        throw CliError(QString::fromUtf8(e.what()));
+    }
+}
+
+std::vector<float> preprocessImage(const QString &path, const PreprocessConfig &cfg, bool fast)
+{
+    std::vector<float> chw(std::size_t(3) * cfg.size * cfg.size);
+    const PreprocessOutcome r = preprocessImageFile(path, cfg, fast, chw.data());
+    if (!r.ok())
+        throw CliError(QStringLiteral("%1: %2").arg(path, r.error));
+    return chw;
+}
+
+} // namespace imago::cli
+
+namespace imago::cli {
+
+bool parseArgs(QCommandLineParser &parser, const QStringList &args, const QString &description,
+               const QString &positionalSyntax)
+{
+    parser.setApplicationDescription(description);
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help."));
+    parser.addOption(help);
+    if (!positionalSyntax.isEmpty())
+        parser.addPositionalArgument(QStringLiteral("args"), QString(), positionalSyntax);
+    if (!parser.parse(args))
+        throw CliError(parser.errorText(), kExitUsage);
+    if (parser.isSet(help)) {
+        printLine(parser.helpText().replace(QStringLiteral("Usage: imago-cli"),
+                                            QStringLiteral("Usage: ") + args.value(0)));
+        return false;
+    }
+    return true;
+}
+
+void addModelOptions(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("model"),
+                      QStringLiteral("Model folder (Hugging Face layout of facebook/flava-full). "
+                                     "Default: $IMAGO_MODEL."),
+                      QStringLiteral("DIR")});
+    parser.addOption({QStringLiteral("threads"),
+                      QStringLiteral("CPU threads for the model (default: the idle cores)."),
+                      QStringLiteral("N")});
+    parser.addOption({QStringLiteral("device"),
+                      QStringLiteral("cpu, cuda or auto (default: CUDA when available)."),
+                      QStringLiteral("DEV")});
+    parser.addOption({QStringLiteral("precision"),
+                      QStringLiteral("fp32 (exact) or int8 (CPU, ~2x faster image encoder)."),
+                      QStringLiteral("P")});
+}
+
+int threadsOption(const QCommandLineParser &parser)
+{
+    if (!parser.isSet(QStringLiteral("threads")))
+        return 0;
+    bool ok = false;
+    const int n = parser.value(QStringLiteral("threads")).toInt(&ok);
+    if (!ok || n < 1 || n > 1024)
+        throw CliError(QStringLiteral("--threads needs a number from 1 to 1024"), kExitUsage);
+    return n;
+}
+
+void addLibraryOption(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("library"),
+                      QStringLiteral("Library folder (default: $IMAGO_LIBRARY, else the per-user "
+                                     "data folder)."),
+                      QStringLiteral("DIR")});
+}
+
+QString libraryDir(const QCommandLineParser &parser)
+{
+    return Library::defaultDirectory(parser.value(QStringLiteral("library")));
+}
+
+} // namespace imago::cli

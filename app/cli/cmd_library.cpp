@@ -1,0 +1,319 @@
+// The verbs that look after a library: status, list, forget, rebuild, verify.
+#include "cli_common.h"
+
+#include "library.h"
+
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <cstdio>
+
+namespace imago::cli {
+
+namespace {
+
+const QCommandLineOption kJson(QStringLiteral("json"), QStringLiteral("Print JSON."));
+
+// Read-only verbs do not create a library, and run beside a writer (the app, an indexer).
+std::unique_ptr<Library> openReadOnly(const QString &dir, bool loadIndex)
+{
+    if (!Library::exists(dir))
+        throw CliError(QStringLiteral("no library at %1 (pass --library DIR or set "
+                                      "IMAGO_LIBRARY)")
+                           .arg(dir));
+    LibraryOptions options;
+    options.readOnly = true;
+    options.loadIndex = loadIndex;
+    return std::make_unique<Library>(dir, options);
+}
+
+std::unique_ptr<Library> openForWriting(const QString &dir, const LibraryOptions &base = {})
+{
+    if (!Library::exists(dir))
+        throw CliError(QStringLiteral("no library at %1 (pass --library DIR or set "
+                                      "IMAGO_LIBRARY)")
+                           .arg(dir));
+    return std::make_unique<Library>(dir, base);
+}
+
+void noPositionals(const QCommandLineParser &p)
+{
+    if (!p.positionalArguments().isEmpty())
+        throw CliError(QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments()[0]),
+                       kExitUsage);
+}
+
+void printErr(const QString &text)
+{
+    std::fprintf(stderr, "%s\n", text.toUtf8().constData());
+}
+
+} // namespace
+
+int runStatus(const QStringList &args)
+{
+    QCommandLineParser p;
+    addLibraryOption(p); // cli_common.h
+    p.addOption(kJson);
+    if (!parseArgs(p, args,
+                   QStringLiteral("Summarise a library: photos by status, folders (online or "
+                                  "offline), model identity, index kind and size, generation.\n"
+                                  "With --json prints {\"library\", \"schema_version\", "
+                                  "\"counts\": {\"indexed\", \"rejected\", \"missing\", "
+                                  "\"stale\", \"total\"}, \"roots\": [{\"path\", \"online\", "
+                                  "\"photos\"}], \"model_identity\", \"generation\", "
+                                  "\"index\": {\"kind\", \"size\", \"dim\", \"state\", ...}}.")))
+        return 0;
+    noPositionals(p);
+    const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/true);
+    const LibraryStatus s = library->status();
+    if (p.isSet(kJson)) {
+        QJsonArray roots;
+        for (const RootStatus &r : s.roots)
+            roots.append(QJsonObject{{QStringLiteral("path"), r.path},
+                                     {QStringLiteral("online"), r.online},
+                                     {QStringLiteral("photos"), qint64(r.photos)}});
+        QJsonObject index{{QStringLiteral("kind"), s.index.kind},
+                          {QStringLiteral("size"), qint64(s.index.size)},
+                          {QStringLiteral("dim"), s.index.dim},
+                          {QStringLiteral("state"), s.index.state}};
+        if (!s.index.detail.isEmpty())
+            index.insert(QStringLiteral("detail"), s.index.detail);
+        if (s.index.kind == QLatin1String("ivf")) {
+            index.insert(QStringLiteral("nlist"), qint64(s.index.nlist));
+            index.insert(QStringLiteral("nprobe"), qint64(s.index.nprobe));
+            if (s.index.recall >= 0)
+                index.insert(QStringLiteral("recall_at_10"), s.index.recall);
+        }
+        QJsonObject o{{QStringLiteral("library"), s.directory},
+                      {QStringLiteral("schema_version"), s.schemaVersion},
+                      {QStringLiteral("counts"),
+                       QJsonObject{{QStringLiteral("indexed"), qint64(s.counts.indexed)},
+                                   {QStringLiteral("rejected"), qint64(s.counts.rejected)},
+                                   {QStringLiteral("missing"), qint64(s.counts.missing)},
+                                   {QStringLiteral("stale"), qint64(s.counts.stale)},
+                                   {QStringLiteral("total"), qint64(s.counts.total())}}},
+                      {QStringLiteral("roots"), roots},
+                      {QStringLiteral("model_identity"), s.modelIdentity},
+                      {QStringLiteral("generation"), qint64(s.generation)},
+                      {QStringLiteral("index"), index}};
+        printJson(QJsonDocument(o));
+        return 0;
+    }
+    printLine(QStringLiteral("library    %1 (schema %2)").arg(s.directory).arg(s.schemaVersion));
+    printLine(QStringLiteral("photos     %1 indexed, %2 rejected, %3 missing (%4 in all)")
+                  .arg(s.counts.indexed)
+                  .arg(s.counts.rejected)
+                  .arg(s.counts.missing)
+                  .arg(s.counts.total()));
+    if (s.counts.stale > 0)
+        printLine(QStringLiteral("stale      %1 indexed photos need re-embedding with the "
+                                 "current model; search does not find them yet")
+                      .arg(s.counts.stale));
+    for (const RootStatus &r : s.roots)
+        printLine(QStringLiteral("folder     %1  %2, %3 photos")
+                      .arg(r.path, r.online ? QStringLiteral("online") : QStringLiteral("OFFLINE"))
+                      .arg(r.photos));
+    printLine(QStringLiteral("model      %1")
+                  .arg(s.modelIdentity.isEmpty() ? QStringLiteral("(none)") : s.modelIdentity));
+    QString index = QStringLiteral("%1, %2 vectors").arg(s.index.kind).arg(s.index.size);
+    if (s.index.dim > 0)
+        index += QStringLiteral(" of %1 dims").arg(s.index.dim);
+    if (s.index.kind == QLatin1String("ivf"))
+        index += QStringLiteral(", nlist %1, nprobe %2").arg(s.index.nlist).arg(s.index.nprobe);
+    index += QStringLiteral(", %1").arg(s.index.state);
+    if (!s.index.detail.isEmpty())
+        index += QStringLiteral(" (%1)").arg(s.index.detail);
+    printLine(QStringLiteral("index      %1").arg(index));
+    printLine(QStringLiteral("generation %1").arg(s.generation));
+    return 0;
+}
+
+int runList(const QStringList &args)
+{
+    QCommandLineParser p;
+    addLibraryOption(p); // cli_common.h
+    p.addOption(kJson);
+    p.addOption({QStringLiteral("status"),
+                 QStringLiteral("Only photos with this status: indexed, rejected or missing."),
+                 QStringLiteral("S")});
+    p.addOption({QStringLiteral("under"), QStringLiteral("Only photos under this folder."),
+                 QStringLiteral("DIR")});
+    if (!parseArgs(p, args,
+                   QStringLiteral("List the photos of a library, in path order.\nWith --json "
+                                  "prints an array with one object per photo: {\"path\", "
+                                  "\"status\": \"indexed\"|\"rejected\"|\"missing\", \"width\", "
+                                  "\"height\", \"reason\"}.")))
+        return 0;
+    noPositionals(p);
+    PhotoQuery query;
+    if (p.isSet(QStringLiteral("status"))) {
+        query.status = photoStatusFromName(p.value(QStringLiteral("status")));
+        if (!query.status)
+            throw CliError(QStringLiteral("--status must be indexed, rejected or missing"),
+                           kExitUsage);
+    }
+    if (p.isSet(QStringLiteral("under")))
+        query.under = QFileInfo(p.value(QStringLiteral("under"))).absoluteFilePath();
+    const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/false);
+    const QString model = library->modelIdentity();
+    const bool json = p.isSet(kJson);
+    // Streamed: a million photos must not be held in memory as one JSON document.
+    bool first = true;
+    if (json)
+        std::fputs("[", stdout);
+    library->catalog().forEachPhoto(query, [&](const PhotoRecord &r) {
+        QString reason = r.reason;
+        if (r.status == PhotoStatus::Indexed && r.embeddingModel != model)
+            reason = QStringLiteral("stale: embedded by another model; re-index it");
+        if (json) {
+            const QJsonObject o{{QStringLiteral("path"), r.facts.path},
+                                {QStringLiteral("status"), photoStatusName(r.status)},
+                                {QStringLiteral("width"), r.facts.width},
+                                {QStringLiteral("height"), r.facts.height},
+                                {QStringLiteral("reason"), reason}};
+            const QByteArray bytes = QJsonDocument(o).toJson(QJsonDocument::Compact);
+            std::fputs(first ? "\n" : ",\n", stdout);
+            std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), stdout);
+        } else {
+            printLine(QStringLiteral("%1 %2 %3%4")
+                          .arg(photoStatusName(r.status), -8)
+                          .arg(QStringLiteral("%1x%2").arg(r.facts.width).arg(r.facts.height), -11)
+                          .arg(r.facts.path, reason.isEmpty()
+                                                 ? QString()
+                                                 : QStringLiteral("  (%1)").arg(reason)));
+        }
+        first = false;
+    });
+    if (json)
+        std::fputs(first ? "]\n" : "\n]\n", stdout);
+    std::fflush(stdout);
+    return 0;
+}
+
+int runForget(const QStringList &args)
+{
+    QCommandLineParser p;
+    addLibraryOption(p); // cli_common.h
+    p.addOption(kJson);
+    if (!parseArgs(p, args,
+                   QStringLiteral("Remove photos and their vectors from the library: a file "
+                                  "path removes that photo, a folder every photo under it (and "
+                                  "the folder itself, if it was added to the library). The "
+                                  "files are not touched. Exit code 1 when an argument names "
+                                  "nothing in the library.\nWith --json prints {\"forgotten\", "
+                                  "\"folders\", \"unmatched\": [...]}."),
+                   QStringLiteral("PATH...")))
+        return 0;
+    const QStringList paths = p.positionalArguments();
+    if (paths.isEmpty())
+        throw CliError(QStringLiteral("forget needs at least one PATH"), kExitUsage);
+    const auto library = openForWriting(libraryDir(p));
+    const ForgetResult r = library->forget(paths);
+    if (p.isSet(kJson)) {
+        printJson(QJsonDocument(
+            QJsonObject{{QStringLiteral("forgotten"), qint64(r.photos)},
+                        {QStringLiteral("folders"), r.roots},
+                        {QStringLiteral("unmatched"), QJsonArray::fromStringList(r.unmatched)}}));
+    } else {
+        printLine(
+            QStringLiteral("forgot %1 photos%2")
+                .arg(r.photos)
+                .arg(r.roots ? QStringLiteral(" and %1 library folders").arg(r.roots) : QString()));
+    }
+    for (const QString &u : r.unmatched)
+        printErr(QStringLiteral("imago-cli forget: not in the library: %1").arg(u));
+    return r.unmatched.isEmpty() ? 0 : kExitFailure;
+}
+
+int runRebuild(const QStringList &args)
+{
+    QCommandLineParser p;
+    addLibraryOption(p); // cli_common.h
+    p.addOption(kJson);
+    p.addOption({QStringLiteral("approximate-above"),
+                 QStringLiteral("Build an approximate (IVF) index at or above N vectors "
+                                "(default 1000000); exact below."),
+                 QStringLiteral("N")});
+    if (!parseArgs(p, args,
+                   QStringLiteral("Rebuild the vector index from the embeddings in the catalog "
+                                  "and save it.\nWith --json prints {\"vectors\", \"kind\", "
+                                  "\"seconds\", \"generation\"} (+ \"nlist\", \"nprobe\", "
+                                  "\"recall_at_10\" for ivf).")))
+        return 0;
+    noPositionals(p);
+    LibraryOptions options;
+    if (p.isSet(QStringLiteral("approximate-above"))) {
+        bool ok = false;
+        const qlonglong n = p.value(QStringLiteral("approximate-above")).toLongLong(&ok);
+        if (!ok || n < 1)
+            throw CliError(QStringLiteral("--approximate-above needs a positive number"),
+                           kExitUsage);
+        options.index.approximateThreshold = std::size_t(n);
+    }
+    // Open without loading: the file is about to be replaced, whatever state it is in.
+    options.loadIndex = false;
+    const auto library = openForWriting(libraryDir(p), options);
+    const IndexBuildReport r = library->rebuild();
+    const std::int64_t generation = library->status().generation;
+    if (p.isSet(kJson)) {
+        QJsonObject o{{QStringLiteral("vectors"), qint64(r.count)},
+                      {QStringLiteral("kind"), QString::fromLatin1(indexKindName(r.kind))},
+                      {QStringLiteral("seconds"), r.seconds},
+                      {QStringLiteral("generation"), qint64(generation)}};
+        if (r.kind == IndexKind::Ivf) {
+            o.insert(QStringLiteral("nlist"), qint64(r.nlist));
+            o.insert(QStringLiteral("nprobe"), qint64(r.nprobe));
+            o.insert(QStringLiteral("recall_at_10"), r.recall);
+        }
+        printJson(QJsonDocument(o));
+    } else {
+        printLine(QStringLiteral("rebuilt the index from the catalog: %1 vectors, %2%3, in %4 s "
+                                 "(generation %5)")
+                      .arg(r.count)
+                      .arg(QLatin1String(indexKindName(r.kind)))
+                      .arg(r.kind == IndexKind::Ivf
+                               ? QStringLiteral(" (nlist %1, nprobe %2, recall@10 %3)")
+                                     .arg(r.nlist)
+                                     .arg(r.nprobe)
+                                     .arg(r.recall, 0, 'f', 3)
+                               : QString())
+                      .arg(r.seconds, 0, 'f', 2)
+                      .arg(generation));
+    }
+    return 0;
+}
+
+int runVerify(const QStringList &args)
+{
+    QCommandLineParser p;
+    addLibraryOption(p); // cli_common.h
+    p.addOption(kJson);
+    if (!parseArgs(p, args,
+                   QStringLiteral("Check a library: SQLite integrity, that every indexed photo "
+                                  "has a current-model embedding of the right size, and that "
+                                  "the saved index agrees with the catalog. Exit code 1 when "
+                                  "anything is wrong.\nWith --json prints {\"ok\", "
+                                  "\"problems\": [...]}.")))
+        return 0;
+    noPositionals(p);
+    const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/true);
+    const QStringList problems = library->verify();
+    if (p.isSet(kJson)) {
+        printJson(QJsonDocument(
+            QJsonObject{{QStringLiteral("ok"), problems.isEmpty()},
+                        {QStringLiteral("problems"), QJsonArray::fromStringList(problems)}}));
+    } else if (problems.isEmpty()) {
+        const LibraryStatus s = library->status();
+        printLine(QStringLiteral("ok: %1 photos, %2 vectors in the index agree with the catalog")
+                      .arg(s.counts.total())
+                      .arg(s.index.size));
+    } else {
+        for (const QString &problem : problems)
+            printLine(QStringLiteral("problem: %1").arg(problem));
+    }
+    return problems.isEmpty() ? 0 : kExitFailure;
+}
+
+} // namespace imago::cli

@@ -1,0 +1,3 @@
+#include "download_log.h"
+
+Q_LOGGING_CATEGORY(lcDownload, "imago.download", QtInfoMsg)

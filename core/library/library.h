@@ -1,0 +1,243 @@
+// library.h - a photo library on disk: the catalog (truth) and the vector index (a fast,
+// derived view of it), kept consistent.
+//
+// A library folder holds catalog.sqlite3 (see catalog.h), index.faiss (see vector_index.h) and
+// writer.lock. Opening it:
+//   - migrates the catalog;
+//   - compares the model identity it is opened with against the catalog's: a different model
+//     makes every stored vector stale. Photo records and their old vectors are kept, search
+//     covers only photos embedded by the current model (none, right after the change) until
+//     the indexer re-embeds the stale ones (stalePaths()), and status() says so;
+//   - loads index.faiss and checks it against the catalog (generation, model, vector count,
+//     dimension). A missing, stale, truncated or corrupt file is rebuilt from the catalog's
+//     embeddings, with a log line (category "imago.library") saying what was wrong. A
+//     read-only library rebuilds in memory and leaves the file alone.
+//
+// Writes (apply(), forget(), ...) commit to the catalog first - which bumps the index
+// generation in the same transaction - then update the in-memory index. The index file is
+// saved atomically with the catalog's generation every `saveEvery` vector changes, by save(),
+// by rebuild(), and on destruction. A crash at any point leaves a file whose generation does
+// not match, which the next open rebuilds: no photo is ever lost to the index.
+//
+// Threading: one writer per library folder, enforced across processes by writer.lock (a
+// second read-write open throws LibraryError). The Library object belongs to the thread that
+// created it (the writer: indexer or CLI verb); every method except search() must be called
+// from that thread. search() may be called from any thread, concurrently with the writer and
+// with other searches (the object must outlive them); add/remove wait for searches in flight
+// and searches arriving meanwhile wait for them, so neither side starves. Readers in other
+// processes open the folder with readOnly = true.
+#pragma once
+
+#include "catalog.h"
+#include "vector_index.h"
+
+#include <QDateTime>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <vector>
+
+class QLockFile;
+
+namespace imago {
+
+struct LibraryOptions
+{
+    // Identity of the model whose embeddings are current (hash of config + weights). Empty:
+    // whatever the catalog says (for verbs that do not embed).
+    QString modelIdentity;
+    bool readOnly = false;
+    // false: open the catalog only (listing); search() returns nothing.
+    bool loadIndex = true;
+    // Approximate (IVF) index at or above index.approximateThreshold vectors, exact below.
+    IndexBuildOptions index;
+    // Save the index file after this many vector changes (and at least every tenth of its size,
+    // so a million-photo index is not rewritten every few thousand additions).
+    std::size_t saveEvery = 5000;
+};
+
+// One photo the indexer decoded and embedded.
+struct IndexedPhoto
+{
+    PhotoFacts facts;
+    std::vector<float> embedding; // L2-normalised, the model's embedding size
+};
+
+// One file the indexer could not index, with the reason a person can read.
+struct RejectedPhoto
+{
+    PhotoFacts facts;
+    QString reason;
+};
+
+// What the indexer hands over in one transaction.
+struct LibraryBatch
+{
+    std::vector<IndexedPhoto> indexed;
+    std::vector<RejectedPhoto> rejected;
+    QStringList missing;   // paths whose files are gone: kept, marked missing
+    QString missingReason; // default: "file not found"
+};
+
+// Restricts search() to part of the library. Unset members do not filter.
+struct SearchFilter
+{
+    QString under;                      // a folder
+    QDateTime capturedFrom, capturedTo; // EXIF capture time, inclusive
+    bool isEmpty() const
+    {
+        return under.isEmpty() && !capturedFrom.isValid() && !capturedTo.isValid();
+    }
+};
+
+struct IndexStatus
+{
+    bool loaded = false;  // false when opened with loadIndex = false
+    QString kind;         // "flat", "ivf", or "none" (no searchable vectors yet)
+    std::size_t size = 0; // vectors
+    int dim = 0;
+    std::size_t nlist = 0, nprobe = 0;
+    double recall = -1; // measured recall@10 of an IVF index, -1 when not measured
+    // How the index was obtained at open: "loaded", "rebuilt", "empty", "not loaded".
+    QString state;
+    QString detail; // for "rebuilt": what was wrong with the file
+    bool unsavedChanges = false;
+};
+
+struct RootStatus
+{
+    std::int64_t id = 0;
+    QString path;
+    bool online = false;
+    std::int64_t photos = 0;
+};
+
+struct LibraryStatus
+{
+    QString directory;
+    int schemaVersion = 0;
+    StatusCounts counts;
+    std::vector<RootStatus> roots;
+    QString modelIdentity;
+    // Set when this open switched the model: the vectors of that model are now stale.
+    QString previousModelIdentity;
+    std::int64_t generation = 0; // the catalog's index generation
+    IndexStatus index;
+};
+
+struct ForgetResult
+{
+    int photos = 0;        // photo records removed (with their vectors)
+    int roots = 0;         // library folders removed
+    QStringList unmatched; // arguments that named nothing in the library
+};
+
+struct RootsRefresh
+{
+    QStringList offline;         // roots found offline
+    int photosMarkedMissing = 0; // indexed photos under them, now missing (kept)
+    int photosRestored = 0;      // missing photos whose files are back
+};
+
+class Library
+{
+public:
+    // --library DIR (when given) > $IMAGO_LIBRARY > <AppDataLocation>/library.
+    static QString defaultDirectory(const QString &override = {});
+    static QString catalogFileName() { return QStringLiteral("catalog.sqlite3"); }
+    static QString indexFileName() { return QStringLiteral("index.faiss"); }
+    // Whether `dir` holds a library (a catalog file).
+    static bool exists(const QString &dir);
+
+    // Opens (read-write: creating) the library in `dir`. Throws LibraryError.
+    explicit Library(const QString &dir, const LibraryOptions &options = {});
+    // Saves the index when it has unsaved changes (errors are logged, not thrown).
+    ~Library();
+    Library(const Library &) = delete;
+    Library &operator=(const Library &) = delete;
+
+    const QString &directory() const { return m_dir; }
+    QString catalogFile() const;
+    QString indexFile() const;
+    const QString &modelIdentity() const { return m_model; }
+    bool isReadOnly() const { return m_options.readOnly; }
+    // The catalog, for reads and for tests. Writing through it bypasses the index: call
+    // rebuild() afterwards.
+    Catalog &catalog() { return *m_catalog; }
+
+    // --- for the indexer ----------------------------------------------------------------
+    // Records a batch in one transaction, then updates the index. Returns the ids of
+    // batch.indexed, in order. Throws std::invalid_argument for an embedding of the wrong size
+    // or with non-finite values, LibraryError when there is no model identity.
+    std::vector<std::int64_t> apply(const LibraryBatch &batch);
+    std::optional<PhotoRecord> photo(const QString &path);
+    // A new file whose content hash matches a photo that is missing, or whose file is no
+    // longer where the catalog says, is that photo moved or renamed: its record moves to the
+    // new path and keeps its id and embedding. Returns the id, or nullopt (then embed it).
+    std::optional<std::int64_t> adoptMovedPhoto(const PhotoFacts &facts);
+    // The current-model embedding of any photo with these bytes (a copy needs no re-embedding).
+    std::optional<std::vector<float>> embeddingForContent(const QString &contentHash);
+    // Indexed photos whose embedding is missing or from another model: re-embed these.
+    QStringList stalePaths(std::int64_t limit = -1);
+
+    std::int64_t addRoot(const QString &path);
+    std::vector<RootRecord> roots();
+    // Marks the indexed photos of offline roots missing (kept, not deleted) and restores
+    // missing photos whose files are back. Call before scanning.
+    RootsRefresh refreshRoots();
+
+    // --- search (any thread) ------------------------------------------------------------
+    // The k photos whose current-model embeddings best match `query` (inner product).
+    std::vector<SearchHit> search(std::span<const float> query, std::size_t k,
+                                  const SearchFilter &filter = {}) const;
+
+    // --- maintenance --------------------------------------------------------------------
+    // Removes photos (and their vectors) by path, or every photo under a folder; a folder that
+    // is a library root is removed as a root too.
+    ForgetResult forget(const QStringList &pathsOrFolders);
+    // Rebuilds the index from the catalog's embeddings and saves it (read-only: in memory).
+    // Works on a library opened with loadIndex = false, which then has an index.
+    IndexBuildReport rebuild();
+    // Catalog integrity, embeddings of every indexed photo (present, current model, right
+    // size, finite, unit length), and index/catalog agreement (count and ids). Empty: healthy.
+    QStringList verify();
+    LibraryStatus status();
+    // Saves the index file now if it has unsaved changes.
+    void save();
+
+private:
+    void lockOrThrow();
+    void adoptModelIdentity();
+    void openIndex();
+    void rebuildLocked(const QString &why);
+    std::shared_ptr<VectorIndex> index() const;
+    void setIndex(std::shared_ptr<VectorIndex> index);
+    void indexAdd(std::span<const std::int64_t> ids, std::span<const float> vectors);
+    void indexRemove(std::span<const std::int64_t> ids);
+    void noteChanges(std::size_t n);
+    void saveNow();
+    void requireWritable(const char *what) const;
+
+    QString m_dir;
+    LibraryOptions m_options;
+    std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<Catalog> m_catalog;
+    QString m_model;
+    QString m_previousModel;
+
+    mutable std::mutex m_indexMutex;      // guards the pointer, not the index (it locks itself)
+    std::shared_ptr<VectorIndex> m_index; // null: no searchable vectors yet
+    QString m_indexState, m_indexDetail;
+    std::size_t m_unsaved = 0;
+    bool m_indexFileStale = false; // the file on disk does not match the catalog
+
+    mutable std::mutex m_searchCatalogMutex; // search() filters read through their own connection
+    mutable std::unique_ptr<Catalog> m_searchCatalog;
+};
+
+} // namespace imago

@@ -1,0 +1,5 @@
+#include "library_log.h"
+
+namespace imago {
+Q_LOGGING_CATEGORY(lcLibrary, "imago.library", QtInfoMsg)
+}

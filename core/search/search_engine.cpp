@@ -1,0 +1,387 @@
+#include "search_engine.h"
+
+#include "catalog.h"
+#include "library.h"
+#include "model_session.h"
+
+#include <QRegularExpression>
+#include <QSet>
+
+#include <algorithm>
+#include <cmath>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+namespace imago {
+
+namespace {
+
+// Image hidden states for ITM, least recently used evicted first, bounded in bytes.
+class StateCache
+{
+public:
+    explicit StateCache(std::size_t capacityBytes) : m_capacity(capacityBytes) {}
+
+    std::shared_ptr<const flava::ImageStates> find(const QString &key)
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_map.find(key);
+        if (it == m_map.end())
+            return nullptr;
+        m_lru.splice(m_lru.begin(), m_lru, it->second);
+        return it->second->states;
+    }
+
+    void insert(const QString &key, std::shared_ptr<const flava::ImageStates> states,
+                std::size_t bytes)
+    {
+        std::lock_guard lock(m_mutex);
+        if (bytes > m_capacity || m_map.count(key))
+            return;
+        m_lru.push_front({key, std::move(states), bytes});
+        m_map[key] = m_lru.begin();
+        m_used += bytes;
+        while (m_used > m_capacity) {
+            m_used -= m_lru.back().bytes;
+            m_map.erase(m_lru.back().key);
+            m_lru.pop_back();
+        }
+    }
+
+    std::size_t size() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_map.size();
+    }
+
+private:
+    struct Entry
+    {
+        QString key;
+        std::shared_ptr<const flava::ImageStates> states;
+        std::size_t bytes;
+    };
+    const std::size_t m_capacity;
+    mutable std::mutex m_mutex;
+    std::list<Entry> m_lru;
+    std::unordered_map<QString, std::list<Entry>::iterator> m_map;
+    std::size_t m_used = 0;
+};
+
+bool cancelled(const std::atomic<bool> *cancel) { return cancel && cancel->load(); }
+
+} // namespace
+
+struct SearchEngine::Private
+{
+    std::shared_ptr<const ModelSession> model;
+    const Library &library;
+    SearchEngineOptions options;
+    mutable StateCache cache;
+    mutable std::mutex catalogMutex;
+    mutable std::unique_ptr<Catalog> catalog; // read-only, for result details
+
+    Private(std::shared_ptr<const ModelSession> m, const Library &l, SearchEngineOptions o)
+        : model(std::move(m)), library(l), options(o), cache(o.cacheBytes)
+    {
+    }
+
+    std::size_t stateBytes() const
+    {
+        const auto &im = model->config().image;
+        return std::size_t(1 + im.numPatches()) * im.hiddenSize * sizeof(float);
+    }
+
+    Catalog &catalogLocked() const
+    {
+        if (!catalog)
+            catalog = std::make_unique<Catalog>(library.catalogFile(), Catalog::Mode::ReadOnly);
+        return *catalog;
+    }
+
+    // Tokenizes, and warns honestly about what the model cannot read.
+    std::vector<std::int64_t> tokenize(const QString &text, QStringList &warnings) const
+    {
+        const TokenizedText t = model->tokenizer().encode(text.toStdString());
+        if (!t.unknownWords.empty()) {
+            QStringList words;
+            for (const auto &w : t.unknownWords)
+                words << QString::fromStdString(w);
+            warnings << QStringLiteral("The model cannot read: %1 (its vocabulary is English; "
+                                       "those words were ignored)")
+                            .arg(words.join(QStringLiteral(", ")));
+        }
+        if (int(t.ids.size()) >= model->tokenizer().maxLength())
+            warnings << QStringLiteral("The query is long: only its first %1 tokens were used")
+                            .arg(model->tokenizer().maxLength() - 2);
+        return t.ids;
+    }
+
+    SearchResponse vectorSearch(const QString &query, std::span<const float> vector,
+                                const SearchOptions &o, std::int64_t excludeId) const
+    {
+        SearchResponse r;
+        r.query = query;
+        SearchFilter filter;
+        filter.under = o.under;
+        filter.capturedFrom = o.capturedFrom;
+        filter.capturedTo = o.capturedTo;
+        const int top = std::max(1, o.top);
+        // Ask for more when a filter applied afterwards (format, self-exclusion) may thin out.
+        const std::size_t k = std::size_t(top) * (o.formats.isEmpty() ? 1 : 4) + (excludeId ? 1 : 0);
+        const auto hits = library.search(vector, k, filter);
+        QSet<QString> formats;
+        for (const auto &f : o.formats)
+            formats.insert(f.toLower());
+        std::lock_guard lock(catalogMutex);
+        Catalog &c = catalogLocked();
+        for (const auto &h : hits) {
+            if (h.id == excludeId)
+                continue;
+            const auto rec = c.photo(h.id);
+            if (!rec || rec->status != PhotoStatus::Indexed)
+                continue;
+            if (!formats.isEmpty() && !formats.contains(rec->facts.format.toLower()))
+                continue;
+            SearchResult s;
+            s.photoId = h.id;
+            s.path = rec->facts.path;
+            s.score = h.score;
+            s.width = rec->facts.width;
+            s.height = rec->facts.height;
+            s.format = rec->facts.format;
+            s.capturedAt = rec->facts.capturedAt;
+            s.rankBeforeRerank = int(r.results.size()) + 1;
+            r.results.push_back(std::move(s));
+            if (int(r.results.size()) >= top)
+                break;
+        }
+        return r;
+    }
+
+    // Image states of the candidates, from the cache or recomputed (decode + image encoder).
+    // A candidate whose file can no longer be read gets a null entry.
+    std::vector<std::shared_ptr<const flava::ImageStates>>
+    statesFor(const std::vector<SearchResult> &candidates, const std::atomic<bool> *cancel) const
+    {
+        std::vector<std::shared_ptr<const flava::ImageStates>> states(candidates.size());
+        std::vector<std::size_t> todo;
+        std::unordered_map<std::size_t, QString> keys;
+        {
+            std::lock_guard lock(catalogMutex);
+            for (std::size_t i = 0; i < candidates.size(); ++i) {
+                const auto rec = catalogLocked().photo(candidates[i].photoId);
+                keys[i] = QString::number(candidates[i].photoId) + QLatin1Char(':') +
+                          (rec ? rec->facts.contentHash : QString());
+            }
+        }
+        for (std::size_t i = 0; i < candidates.size(); ++i)
+            if (!(states[i] = cache.find(keys[i])))
+                todo.push_back(i);
+        const PreprocessConfig &pre = model->preprocess();
+        const std::size_t floats = std::size_t(3) * pre.size * pre.size;
+        constexpr std::size_t kBatch = 8;
+        for (std::size_t start = 0; start < todo.size(); start += kBatch) {
+            if (cancelled(cancel))
+                break;
+            std::vector<float> pixels;
+            std::vector<std::size_t> ok;
+            for (std::size_t j = start; j < std::min(todo.size(), start + kBatch); ++j) {
+                std::vector<float> chw(floats);
+                if (preprocessImageFile(candidates[todo[j]].path, pre, options.fastDecode, chw.data()).ok()) {
+                    pixels.insert(pixels.end(), chw.begin(), chw.end());
+                    ok.push_back(todo[j]);
+                }
+            }
+            if (ok.empty())
+                continue;
+            const auto enc = model->model()->encodeImages(pixels, int(ok.size()));
+            for (std::size_t j = 0; j < ok.size(); ++j) {
+                states[ok[j]] = enc[j].states;
+                cache.insert(keys[ok[j]], enc[j].states, stateBytes());
+            }
+        }
+        return states;
+    }
+
+    void rerank(SearchResponse &r, const std::vector<std::int64_t> &textIds,
+                const QStringList &negatives, const SearchOptions &o,
+                const std::atomic<bool> *cancel) const
+    {
+        const std::size_t n = std::min<std::size_t>(r.results.size(), std::size_t(std::max(0, o.rerank)));
+        if (n == 0 || textIds.empty())
+            return;
+        std::vector<SearchResult> head(r.results.begin(), r.results.begin() + n);
+        std::vector<SearchResult> tail(r.results.begin() + n, r.results.end());
+        const auto states = statesFor(head, cancel);
+        if (cancelled(cancel))
+            return;
+        std::vector<std::shared_ptr<const flava::ImageStates>> present;
+        std::vector<std::size_t> where;
+        for (std::size_t i = 0; i < n; ++i)
+            if (states[i]) {
+                present.push_back(states[i]);
+                where.push_back(i);
+            }
+        const auto scores = model->model()->match(present, textIds);
+        std::vector<float> margin(n, -INFINITY);
+        for (std::size_t j = 0; j < where.size(); ++j) {
+            head[where[j]].matchProbability = scores[j].probability;
+            margin[where[j]] = scores[j].logitMatch - scores[j].logitNoMatch;
+        }
+        // Negative terms: drop what the ITM head finds matching them.
+        std::vector<bool> drop(n, false);
+        for (const QString &neg : negatives) {
+            QStringList ignored;
+            const auto ids = tokenize(neg, ignored);
+            const auto negScores = model->model()->match(present, ids);
+            for (std::size_t j = 0; j < where.size(); ++j)
+                if (negScores[j].probability > o.negativeThreshold)
+                    drop[where[j]] = true;
+        }
+        // Order by the logit margin: the same order as the probability, without fp32 saturation
+        // ties; unscorable candidates (file gone) keep their place after the scored ones.
+        std::vector<std::size_t> order(n);
+        for (std::size_t i = 0; i < n; ++i)
+            order[i] = i;
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return margin[a] > margin[b]; });
+        std::vector<SearchResult> out;
+        for (std::size_t i : order)
+            if (!drop[i])
+                out.push_back(head[i]);
+        // With negative terms only checked candidates can be vouched for.
+        if (negatives.isEmpty())
+            out.insert(out.end(), tail.begin(), tail.end());
+        r.results = std::move(out);
+        r.reranked = true;
+    }
+
+    void finish(SearchResponse &r, const SearchOptions &o) const
+    {
+        if (o.minProbability > 0) {
+            std::erase_if(r.results, [&](const SearchResult &s) {
+                return !s.matchProbability || *s.matchProbability < o.minProbability;
+            });
+        }
+        if (o.sort == SearchOptions::Sort::DateNewestFirst)
+            std::stable_sort(r.results.begin(), r.results.end(),
+                             [](const SearchResult &a, const SearchResult &b) {
+                                 if (a.capturedAt.isValid() != b.capturedAt.isValid())
+                                     return a.capturedAt.isValid();
+                                 return a.capturedAt > b.capturedAt;
+                             });
+    }
+};
+
+SearchEngine::SearchEngine(std::shared_ptr<const ModelSession> model, const Library &library,
+                           SearchEngineOptions options)
+    : d(std::make_unique<Private>(std::move(model), library, options))
+{
+    if (!d->model || !d->model->model())
+        throw std::invalid_argument("SearchEngine needs a model session with weights");
+}
+
+SearchEngine::~SearchEngine() = default;
+
+std::size_t SearchEngine::cachedStates() const { return d->cache.size(); }
+
+std::pair<QString, QStringList> SearchEngine::parseQuery(const QString &query)
+{
+    QStringList positive, negative;
+    for (const QString &word : query.split(QRegularExpression(QStringLiteral("\\s+")),
+                                           Qt::SkipEmptyParts)) {
+        if (word.size() > 1 && word.startsWith(QLatin1Char('-')))
+            negative << word.mid(1);
+        else
+            positive << word;
+    }
+    return {positive.join(QLatin1Char(' ')), negative};
+}
+
+SearchResponse SearchEngine::search(const QString &query, const SearchOptions &options,
+                                    const std::function<void(const SearchResponse &)> &onVectorResults,
+                                    const std::atomic<bool> *cancel) const
+{
+    const auto [text, negatives] = parseQuery(query);
+    QStringList warnings;
+    if (text.isEmpty()) {
+        SearchResponse r;
+        r.query = query;
+        r.warnings << QStringLiteral("Nothing to search for: the query has no words");
+        return r;
+    }
+    const auto ids = d->tokenize(text, warnings);
+    if (ids.size() <= 2 || std::all_of(ids.begin() + 1, ids.end() - 1, [&](std::int64_t id) {
+            return id == d->model->tokenizer().unkId();
+        }))
+        warnings << QStringLiteral("The model understood none of the query's words: results "
+                                   "are not meaningful");
+    const auto vector = d->model->model()->embedTexts({ids});
+    SearchResponse r = d->vectorSearch(query, vector, options, 0);
+    r.warnings = warnings;
+    if (cancelled(cancel)) {
+        r.cancelled = true;
+        return r;
+    }
+    if (onVectorResults) {
+        SearchResponse first = r;
+        SearchOptions firstOptions = options;
+        firstOptions.minProbability = 0; // nothing is reranked yet
+        d->finish(first, firstOptions);
+        onVectorResults(first);
+    }
+    d->rerank(r, ids, negatives, options, cancel);
+    r.cancelled = cancelled(cancel);
+    d->finish(r, options);
+    return r;
+}
+
+SearchResponse SearchEngine::similar(const QString &photoPath, const QString &text,
+                                     const SearchOptions &options,
+                                     const std::function<void(const SearchResponse &)> &onVectorResults,
+                                     const std::atomic<bool> *cancel) const
+{
+    std::optional<PhotoRecord> rec;
+    std::optional<std::vector<float>> stored;
+    QString model;
+    {
+        std::lock_guard lock(d->catalogMutex);
+        rec = d->catalogLocked().photoByPath(photoPath);
+        if (rec)
+            stored = d->catalogLocked().embedding(rec->id, &model);
+    }
+    if (!rec)
+        throw std::runtime_error(photoPath.toStdString() + ": not in the library");
+    if (!stored || model != d->model->identity())
+        throw std::runtime_error(photoPath.toStdString() +
+                                 ": has no vector from the current model yet (index it first)");
+    std::vector<float> q = *stored;
+    QStringList warnings;
+    std::vector<std::int64_t> ids;
+    if (!text.trimmed().isEmpty()) {
+        ids = d->tokenize(text, warnings);
+        const auto t = d->model->model()->embedTexts({ids});
+        double norm = 0;
+        for (std::size_t i = 0; i < q.size(); ++i) {
+            q[i] += t[i];
+            norm += double(q[i]) * q[i];
+        }
+        const float inv = float(1.0 / std::max(1e-12, std::sqrt(norm)));
+        for (auto &x : q)
+            x *= inv;
+    }
+    SearchResponse r = d->vectorSearch(text.isEmpty() ? photoPath : photoPath + " + " + text, q,
+                                       options, rec->id);
+    r.warnings = warnings;
+    if (onVectorResults)
+        onVectorResults(r);
+    if (!ids.empty())
+        d->rerank(r, ids, {}, options, cancel);
+    r.cancelled = cancelled(cancel);
+    d->finish(r, options);
+    return r;
+}
+
+} // namespace imago

@@ -1,0 +1,485 @@
+#include "indexing_run.h"
+
+#include "bounded_queue.h"
+#include "catalog.h"
+#include "library.h"
+#include "model_session.h"
+#include "preprocess.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+#include <exception>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+
+Q_LOGGING_CATEGORY(lcIndexer, "imago.indexer", QtInfoMsg)
+
+namespace imago {
+
+namespace {
+
+// A file the scanner decided needs reading.
+struct WorkItem
+{
+    ScanEntry entry;
+    std::optional<PhotoRecord> existing; // its catalog record, when the path is known
+};
+
+// Decoded and ready for the model.
+struct DecodedItem
+{
+    PhotoFacts facts;
+    std::vector<float> pixels; // CHW
+};
+
+// What the writer records.
+struct ResultItem
+{
+    enum class Kind { Embedded, Reuse, Touched, Rejected, Missing, Unchanged } kind = Kind::Unchanged;
+    std::vector<PhotoFacts> facts;             // Embedded: the batch; else one
+    std::vector<float> embeddings;             // Embedded: batch x E
+    QString reason;                            // Rejected, Missing
+};
+
+PhotoFacts factsOf(const ScanEntry &e)
+{
+    PhotoFacts f;
+    f.path = e.path;
+    f.size = e.size;
+    f.mtime = e.mtime;
+    return f;
+}
+
+bool sameFile(const PhotoRecord &r, const ScanEntry &e)
+{
+    return r.facts.size == e.size && r.facts.mtime == e.mtime;
+}
+
+} // namespace
+
+struct IndexingRun::Private
+{
+    Library &library;
+    std::shared_ptr<const ModelSession> model;
+    IndexingOptions options;
+
+    std::atomic<bool> cancelled{false};
+    std::atomic<bool> paused{false};
+    mutable std::mutex pauseMutex;
+    std::condition_variable pauseChanged;
+
+    std::mutex errorMutex;
+    std::exception_ptr fatal;
+
+    std::atomic<qint64> total{0};
+    std::atomic<bool> scanFinished{false};
+
+    Private(Library &l, std::shared_ptr<const ModelSession> m, IndexingOptions o)
+        : library(l), model(std::move(m)), options(std::move(o))
+    {
+    }
+
+    // Blocks while paused; false when cancelled.
+    bool waitWhilePaused()
+    {
+        std::unique_lock lock(pauseMutex);
+        pauseChanged.wait(lock, [&] { return !paused.load() || cancelled.load(); });
+        return !cancelled.load();
+    }
+
+    void fail(std::exception_ptr e)
+    {
+        std::lock_guard lock(errorMutex);
+        if (!fatal)
+            fatal = e;
+        cancelled = true;
+        pauseChanged.notify_all();
+    }
+
+    void scan(const QStringList &roots, BoundedQueue<WorkItem> &work,
+              BoundedQueue<ResultItem> &results, QStringList &offline);
+    void decode(BoundedQueue<WorkItem> &work, BoundedQueue<DecodedItem> &decoded,
+                BoundedQueue<ResultItem> &results);
+    void embed(BoundedQueue<DecodedItem> &decoded, BoundedQueue<ResultItem> &results);
+};
+
+IndexingRun::IndexingRun(Library &library, std::shared_ptr<const ModelSession> model,
+                         IndexingOptions options)
+    : d(std::make_unique<Private>(library, std::move(model), std::move(options)))
+{
+    if (!d->model || !d->model->model())
+        throw std::invalid_argument("IndexingRun needs a model session with weights");
+    d->options.batchSize = std::max(1, d->options.batchSize);
+}
+
+IndexingRun::~IndexingRun() = default;
+
+void IndexingRun::pause()
+{
+    std::lock_guard lock(d->pauseMutex);
+    d->paused = true;
+    d->pauseChanged.notify_all();
+}
+
+void IndexingRun::resume()
+{
+    std::lock_guard lock(d->pauseMutex);
+    d->paused = false;
+    d->pauseChanged.notify_all();
+}
+
+void IndexingRun::cancel()
+{
+    std::lock_guard lock(d->pauseMutex);
+    d->cancelled = true;
+    d->pauseChanged.notify_all();
+}
+
+bool IndexingRun::isPaused() const { return d->paused.load(); }
+
+void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem> &work,
+                                BoundedQueue<ResultItem> &results, QStringList &offline)
+{
+    // Its own read connection: the writer's connection belongs to the writer thread.
+    Catalog catalog(library.catalogFile(), Catalog::Mode::ReadOnly);
+    const QString currentModel = library.modelIdentity();
+    for (const QString &root : roots) {
+        std::unordered_set<std::int64_t> seen;
+        const bool readable = Scanner::walk(
+            root, options.scan,
+            [&](const ScanEntry &e) {
+                ++total;
+                auto existing = catalog.photoByPath(e.path);
+                if (existing) {
+                    seen.insert(existing->id);
+                    const bool current = existing->embeddingModel == currentModel;
+                    const bool settled = existing->status == PhotoStatus::Rejected ||
+                                         (existing->status == PhotoStatus::Indexed && current);
+                    if (settled && sameFile(*existing, e)) {
+                        results.push({ResultItem::Kind::Unchanged, {}, {}, {}});
+                        return !cancelled.load();
+                    }
+                }
+                return work.push({e, std::move(existing)}) && !cancelled.load();
+            },
+            &cancelled);
+        if (!readable) {
+            offline << root;
+            continue;
+        }
+        if (cancelled.load())
+            break;
+        // Photos recorded under a folder that was walked completely but not seen are gone.
+        if (QFileInfo(root).isDir()) {
+            PhotoQuery q;
+            q.under = QDir::cleanPath(QFileInfo(root).absoluteFilePath());
+            catalog.forEachPhoto(q, [&](const PhotoRecord &r) {
+                if (r.status != PhotoStatus::Missing && !seen.count(r.id) &&
+                    !QFileInfo::exists(r.facts.path))
+                    results.push({ResultItem::Kind::Missing, {r.facts}, {}, QStringLiteral("file not found")});
+            });
+        }
+    }
+}
+
+void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<DecodedItem> &decoded,
+                                  BoundedQueue<ResultItem> &results)
+{
+    Catalog catalog(library.catalogFile(), Catalog::Mode::ReadOnly);
+    const QString currentModel = library.modelIdentity();
+    const PreprocessConfig &pre = model->preprocess();
+    const std::size_t floats = std::size_t(3) * pre.size * pre.size;
+    while (waitWhilePaused()) {
+        auto item = work.pop();
+        if (!item)
+            return;
+        PhotoFacts facts = factsOf(item->entry);
+        auto reject = [&](const QString &reason) {
+            results.push({ResultItem::Kind::Rejected, {facts}, {}, reason});
+        };
+        if (quint64(item->entry.size) > options.limits.maxFileBytes) {
+            reject(QStringLiteral("file is %1 MB, over the %2 MB limit")
+                       .arg(item->entry.size >> 20)
+                       .arg(options.limits.maxFileBytes >> 20));
+            continue;
+        }
+        QFile file(facts.path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            // Deleted between scan and decode, or unreadable: not indexed, say why.
+            if (!file.exists())
+                results.push({ResultItem::Kind::Missing, {facts}, {}, QStringLiteral("file not found")});
+            else
+                reject(QStringLiteral("cannot read: %1").arg(file.errorString()));
+            continue;
+        }
+        const QByteArray bytes = file.read(qint64(options.limits.maxFileBytes) + 1);
+        if (file.error() != QFileDevice::NoError) {
+            reject(QStringLiteral("cannot read: %1").arg(file.errorString()));
+            continue;
+        }
+        facts.size = bytes.size(); // what was actually read (the file may have changed since)
+        facts.contentHash =
+            QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+
+        // Same bytes as a vector the library already has (this file unchanged but touched, a
+        // moved file, or a copy): no need for the model.
+        const bool sameAsBefore = item->existing && item->existing->facts.contentHash == facts.contentHash &&
+                                  item->existing->embeddingModel == currentModel;
+        bool twin = false;
+        if (!sameAsBefore)
+            for (const auto &r : catalog.photosByContentHash(facts.contentHash))
+                if (r.embeddingModel == currentModel && r.status != PhotoStatus::Rejected) {
+                    twin = true;
+                    break;
+                }
+
+        DecodedItem out;
+        out.pixels.resize(floats);
+        const PreprocessOutcome r =
+            preprocessImageData(bytes, pre, options.fastDecode, out.pixels.data(), options.limits);
+        if (!r.ok()) {
+            reject(r.error);
+            continue;
+        }
+        facts.width = r.orientedWidth;
+        facts.height = r.orientedHeight;
+        facts.format = r.format.toLower();
+        facts.capturedAt = r.metadata.capturedAt;
+        facts.camera = r.metadata.camera;
+        if (sameAsBefore || twin) {
+            results.push({sameAsBefore ? ResultItem::Kind::Touched : ResultItem::Kind::Reuse,
+                          {facts}, {}, {}});
+            continue;
+        }
+        out.facts = std::move(facts);
+        if (!decoded.push(std::move(out)))
+            return;
+    }
+}
+
+void IndexingRun::Private::embed(BoundedQueue<DecodedItem> &decoded, BoundedQueue<ResultItem> &results)
+{
+    const auto &m = *model->model();
+    const std::size_t e = m.embeddingDim();
+    std::vector<DecodedItem> batch;
+    auto flush = [&] {
+        if (batch.empty())
+            return;
+        std::vector<float> pixels;
+        pixels.reserve(batch.size() * batch.front().pixels.size());
+        for (const auto &b : batch)
+            pixels.insert(pixels.end(), b.pixels.begin(), b.pixels.end());
+        ResultItem r;
+        r.kind = ResultItem::Kind::Embedded;
+        r.embeddings = m.embedImages(pixels, int(batch.size()));
+        Q_ASSERT(r.embeddings.size() == batch.size() * e);
+        for (auto &b : batch)
+            r.facts.push_back(std::move(b.facts));
+        batch.clear();
+        results.push(std::move(r));
+    };
+    while (true) {
+        if (!waitWhilePaused())
+            break;
+        auto item = decoded.pop();
+        if (!item)
+            break;
+        batch.push_back(std::move(*item));
+        if (int(batch.size()) >= options.batchSize)
+            flush();
+    }
+    if (!cancelled.load())
+        flush();
+}
+
+IndexingSummary IndexingRun::run(const QStringList &rootsIn,
+                                 const std::function<void(const IndexingProgress &)> &onProgress)
+{
+    QElapsedTimer clock;
+    clock.start();
+    IndexingSummary summary;
+    QStringList roots;
+    for (const QString &r : rootsIn) {
+        const QFileInfo fi(r);
+        const QString clean = QDir::cleanPath(fi.absoluteFilePath());
+        roots << clean;
+        if (fi.isDir())
+            d->library.addRoot(clean);
+    }
+    // Roots that went offline keep their photos, marked missing; photos that came back return.
+    const RootsRefresh refresh = d->library.refreshRoots();
+    summary.offlineRoots = refresh.offline;
+
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    const int decoders = d->options.decodeThreads > 0 ? d->options.decodeThreads
+                                                      : std::max(1, cores / 4);
+    BoundedQueue<WorkItem> work(64);
+    BoundedQueue<DecodedItem> decoded(std::size_t(2 * d->options.batchSize));
+    BoundedQueue<ResultItem> results(256);
+
+    auto attempt = [this](auto &&f) {
+        try {
+            f();
+        } catch (...) {
+            d->fail(std::current_exception());
+        }
+    };
+    // Each stage closes its output however it ends (done, cancelled, failed), so the next stage
+    // and any producer blocked on a full queue always wake up.
+    QStringList offline;
+    std::thread scanner([&] {
+        attempt([&] { d->scan(roots, work, results, offline); });
+        d->scanFinished = true;
+        work.close();
+    });
+    std::atomic<int> decodersLeft{decoders};
+    std::vector<std::thread> decodePool;
+    for (int i = 0; i < decoders; ++i)
+        decodePool.emplace_back([&] {
+            attempt([&] { d->decode(work, decoded, results); });
+            if (d->cancelled.load())
+                work.close(); // the scanner may be waiting to push
+            if (--decodersLeft == 0)
+                decoded.close();
+        });
+    std::thread modelWorker([&] {
+        attempt([&] { d->embed(decoded, results); });
+        decoded.close(); // decoders may be waiting to push after a cancel
+        // Nothing more can arrive once the decoders are done.
+        for (auto &t : decodePool)
+            t.join();
+        results.close();
+    });
+
+    // The writer: this thread.
+    IndexingProgress progress;
+    LibraryBatch pending;
+    qint64 embeddedTotal = 0;
+    double rate = 0;
+    QElapsedTimer sinceReport, sinceRate;
+    sinceReport.start();
+    sinceRate.start();
+    qint64 embeddedAtRate = 0;
+    auto commit = [&] {
+        if (pending.indexed.empty() && pending.rejected.empty() && pending.missing.isEmpty())
+            return;
+        d->library.apply(pending);
+        pending = LibraryBatch();
+    };
+    auto report = [&](bool force) {
+        if (!onProgress || (!force && sinceReport.elapsed() < 100))
+            return;
+        sinceReport.restart();
+        progress.total = d->total.load();
+        progress.scanFinished = d->scanFinished.load();
+        progress.paused = d->paused.load();
+        progress.imagesPerSecond = rate;
+        progress.etaSeconds = progress.scanFinished && rate > 0
+                                  ? double(progress.total - progress.done) / rate
+                                  : -1;
+        onProgress(progress);
+    };
+    try {
+        while (auto item = results.pop()) {
+            switch (item->kind) {
+            case ResultItem::Kind::Unchanged:
+                ++progress.unchanged;
+                ++progress.done;
+                break;
+            case ResultItem::Kind::Missing:
+                pending.missing << item->facts[0].path;
+                pending.missingReason = item->reason;
+                ++progress.missing;
+                break;
+            case ResultItem::Kind::Rejected:
+                pending.rejected.push_back({item->facts[0], item->reason});
+                summary.failures.push_back({item->facts[0].path, item->reason});
+                ++progress.rejected;
+                ++progress.done;
+                break;
+            case ResultItem::Kind::Touched: {
+                // Same bytes, new timestamp: keep the vector, record the new facts.
+                const PhotoFacts &f = item->facts[0];
+                if (auto v = d->library.embeddingForContent(f.contentHash))
+                    pending.indexed.push_back({f, std::move(*v)});
+                ++progress.unchanged;
+                ++progress.done;
+                break;
+            }
+            case ResultItem::Kind::Reuse: {
+                const PhotoFacts &f = item->facts[0];
+                commit(); // adoption reads what is committed
+                if (d->library.adoptMovedPhoto(f)) {
+                    ++summary.moved;
+                    ++progress.unchanged;
+                } else if (auto v = d->library.embeddingForContent(f.contentHash)) {
+                    pending.indexed.push_back({f, std::move(*v)});
+                    ++progress.indexed;
+                } else {
+                    // Its twin vanished in the meantime: the next run embeds it.
+                    qCInfo(lcIndexer) << "deferred" << f.path;
+                }
+                ++progress.done;
+                break;
+            }
+            case ResultItem::Kind::Embedded: {
+                const std::size_t e = item->embeddings.size() / item->facts.size();
+                for (std::size_t i = 0; i < item->facts.size(); ++i)
+                    pending.indexed.push_back(
+                        {std::move(item->facts[i]),
+                         std::vector<float>(item->embeddings.begin() + i * e,
+                                            item->embeddings.begin() + (i + 1) * e)});
+                progress.indexed += qint64(item->facts.size());
+                progress.done += qint64(item->facts.size());
+                embeddedTotal += qint64(item->facts.size());
+                commit(); // one transaction per model batch: a kill loses at most the next one
+                if (sinceRate.elapsed() >= 1000 || rate == 0) {
+                    const double now = double(embeddedTotal - embeddedAtRate) /
+                                       std::max(1e-3, sinceRate.elapsed() / 1000.0);
+                    rate = rate == 0 ? now : 0.7 * rate + 0.3 * now;
+                    embeddedAtRate = embeddedTotal;
+                    sinceRate.restart();
+                }
+                break;
+            }
+            }
+            if (pending.rejected.size() + std::size_t(pending.missing.size()) >= 256)
+                commit();
+            report(false);
+        }
+        commit();
+    } catch (...) {
+        d->fail(std::current_exception());
+        work.close();
+        decoded.close();
+        results.close();
+    }
+    scanner.join();
+    modelWorker.join();
+    try {
+        d->library.save();
+    } catch (...) {
+        d->fail(std::current_exception());
+    }
+    if (d->fatal)
+        std::rethrow_exception(d->fatal);
+
+    summary.offlineRoots << offline;
+    summary.indexed = progress.indexed;
+    summary.unchanged = progress.unchanged;
+    summary.rejected = progress.rejected;
+    summary.missing = progress.missing + refresh.photosMarkedMissing;
+    summary.cancelled = d->cancelled.load();
+    summary.seconds = clock.elapsed() / 1000.0;
+    summary.imagesPerSecond = summary.seconds > 0 ? double(embeddedTotal) / summary.seconds : 0;
+    report(true);
+    return summary;
+}
+
+} // namespace imago

@@ -1,0 +1,453 @@
+// tst_catalog: the SQLite catalog - schema and migrations (from empty and from the committed
+// version-1 fixture), photos, roots, embeddings, index generation, transactions, WAL readers.
+#include "catalog.h"
+#include "content_hash.h"
+#include "library_error.h"
+#include "library_test_util.h"
+
+#include <QCryptographicHash>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+using namespace imago;
+using namespace imago::test;
+
+namespace {
+
+// Raw SQL for checks the Catalog API deliberately does not offer.
+std::int64_t rawInt(const QString &file, const char *sql)
+{
+    sqlite3 *db = nullptr;
+    sqlite3_open_v2(QFile::encodeName(file).constData(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt *stmt = nullptr;
+    std::int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+}
+
+void rawExec(const QString &file, const char *sql)
+{
+    sqlite3 *db = nullptr;
+    QCOMPARE(sqlite3_open(QFile::encodeName(file).constData(), &db), SQLITE_OK);
+    char *err = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    const QString msg = err ? QString::fromUtf8(err) : QString();
+    sqlite3_free(err);
+    sqlite3_close(db);
+    QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
+}
+
+} // namespace
+
+class tst_Catalog : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    int m_n = 0;
+    QString freshFile() { return m_tmp.filePath(QStringLiteral("c%1.sqlite3").arg(++m_n)); }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_tmp.isValid()); }
+
+    void createsLatestSchemaFromEmpty()
+    {
+        const QString file = freshFile();
+        {
+            Catalog c(file);
+            QCOMPARE(c.schemaVersion(), Catalog::latestSchemaVersion());
+            QCOMPARE(c.metadata(QStringLiteral("schema_version")),
+                     QString::number(Catalog::latestSchemaVersion()));
+            QCOMPARE(c.modelIdentity(), QString());
+            QCOMPARE(c.indexGeneration(), 0);
+            QVERIFY(c.integrityProblems().isEmpty());
+        }
+        QCOMPARE(rawInt(file, "PRAGMA user_version"), Catalog::latestSchemaVersion());
+        QCOMPARE(rawInt(file, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name "
+                              "IN ('roots', 'photos', 'embeddings', 'meta')"),
+                 4);
+        // Reopening is a no-op.
+        Catalog again(file);
+        QCOMPARE(again.schemaVersion(), Catalog::latestSchemaVersion());
+    }
+
+    // The committed version-1 catalog must open with every later schema (and keep its rows).
+    void migratesVersion1Fixture()
+    {
+        const QString file = freshFile();
+        QVERIFY(QFile::copy(QStringLiteral(IMAGO_LIBRARY_DATA_DIR "/catalog-v1.sqlite3"), file));
+        QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner);
+        QCOMPARE(rawInt(file, "PRAGMA user_version"), 1);
+        Catalog c(file);
+        QCOMPARE(c.schemaVersion(), Catalog::latestSchemaVersion());
+        QCOMPARE(c.modelIdentity(), QStringLiteral("fixture-model-v1"));
+        QVERIFY(c.integrityProblems().isEmpty());
+        const auto all = c.photos();
+        QCOMPARE(all.size(), std::size_t(3));
+        const auto sunset = c.photoByPath(QStringLiteral("/photos/2021/sunset.jpg"));
+        QVERIFY(sunset);
+        QCOMPARE(sunset->status, PhotoStatus::Indexed);
+        QCOMPARE(sunset->facts.width, 4032);
+        QCOMPARE(sunset->facts.height, 3024);
+        QCOMPARE(sunset->facts.camera, QStringLiteral("Canon EOS 5D"));
+        QCOMPARE(sunset->facts.capturedAt, QDateTime(QDate(2021, 7, 4), QTime(18, 30, 0)));
+        QString model;
+        const auto v = c.embedding(sunset->id, &model);
+        QVERIFY(v);
+        QCOMPARE(model, QStringLiteral("fixture-model-v1"));
+        QCOMPARE(v->size(), std::size_t(8));
+        QCOMPARE((*v)[0], 1.0f); // the fixture's first vector is e0
+        const auto broken = c.photoByPath(QStringLiteral("/photos/2021/broken.jpg"));
+        QVERIFY(broken);
+        QCOMPARE(broken->status, PhotoStatus::Rejected);
+        QCOMPARE(broken->reason, QStringLiteral("truncated JPEG"));
+        QCOMPARE(c.roots().size(), std::size_t(1));
+        QCOMPARE(c.searchableCount(QStringLiteral("fixture-model-v1")), 2);
+    }
+
+    void refusesNewerSchema()
+    {
+        const QString file = freshFile();
+        {
+            Catalog c(file);
+        }
+        rawExec(file, "PRAGMA user_version = 999");
+        QVERIFY_THROWS_EXCEPTION(LibraryError, Catalog c(file));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, Catalog c(file, Catalog::Mode::ReadOnly));
+    }
+
+    void readOnlyModeRules()
+    {
+        QVERIFY_THROWS_EXCEPTION(
+            LibraryError,
+            Catalog c(m_tmp.filePath(QStringLiteral("absent.sqlite3")), Catalog::Mode::ReadOnly));
+        const QString file = freshFile();
+        {
+            Catalog c(file);
+        }
+        Catalog ro(file, Catalog::Mode::ReadOnly);
+        QCOMPARE(ro.schemaVersion(), Catalog::latestSchemaVersion());
+        QVERIFY_THROWS_EXCEPTION(LibraryError, ro.upsertPhoto(fakeFacts(QStringLiteral("/a.jpg")),
+                                                              PhotoStatus::Indexed));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, Catalog::Transaction tx(ro));
+    }
+
+    void photoFactsRoundTrip()
+    {
+        Catalog c(freshFile());
+        PhotoFacts f = fakeFacts(QStringLiteral("/p/one.jpg"), 12345);
+        f.mtime = QDateTime::fromMSecsSinceEpoch(1'650'000'000'123, Qt::UTC);
+        f.capturedAt = QDateTime(QDate(2019, 12, 31), QTime(23, 59, 58));
+        f.camera = QStringLiteral("FUJIFILM X-T3");
+        f.width = 3000;
+        f.height = 2000;
+        f.format = QStringLiteral("jpeg");
+        const std::int64_t id = c.upsertPhoto(f, PhotoStatus::Indexed);
+        const auto r = c.photo(id);
+        QVERIFY(r);
+        QCOMPARE(r->facts.path, f.path);
+        QCOMPARE(r->facts.size, f.size);
+        QCOMPARE(r->facts.mtime, f.mtime);
+        QCOMPARE(r->facts.contentHash, f.contentHash);
+        QCOMPARE(r->facts.width, 3000);
+        QCOMPARE(r->facts.height, 2000);
+        QCOMPARE(r->facts.format, QStringLiteral("jpeg"));
+        QCOMPARE(r->facts.capturedAt, f.capturedAt);
+        QCOMPARE(r->facts.camera, f.camera);
+        QCOMPARE(r->status, PhotoStatus::Indexed);
+        QVERIFY(r->addedAt.isValid());
+        QCOMPARE(r->embeddingModel, QString());
+        // Upsert by path keeps the id and updates the facts.
+        f.size = 999;
+        QCOMPARE(c.upsertPhoto(f, PhotoStatus::Rejected, QStringLiteral("truncated")), id);
+        QCOMPARE(c.photo(id)->facts.size, 999);
+        QCOMPARE(c.photo(id)->reason, QStringLiteral("truncated"));
+        // Paths are cleaned.
+        QCOMPARE(c.photoByPath(QStringLiteral("/p/./x/../one.jpg"))->id, id);
+    }
+
+    void queriesAndCounts()
+    {
+        Catalog c(freshFile());
+        const QString model = QStringLiteral("m1");
+        auto add = [&](const char *path, PhotoStatus s, bool embed) {
+            const std::int64_t id = c.upsertPhoto(fakeFacts(QString::fromLatin1(path)), s);
+            if (embed)
+                c.setEmbedding(id, std::vector<float>{1, 0, 0}, model);
+            return id;
+        };
+        add("/a/b/1.jpg", PhotoStatus::Indexed, true);
+        add("/a/b/2.jpg", PhotoStatus::Indexed, true);
+        add("/a/bc/3.jpg", PhotoStatus::Indexed, true); // not under /a/b
+        add("/a/b/sub/4.jpg", PhotoStatus::Rejected, false);
+        const std::int64_t stale = add("/a/5.jpg", PhotoStatus::Indexed, false);
+        add("/z/6.jpg", PhotoStatus::Missing, true);
+
+        PhotoQuery under;
+        under.under = QStringLiteral("/a/b");
+        QCOMPARE(c.photos(under).size(), std::size_t(3));
+        under.under = QStringLiteral("/a/b/");
+        QCOMPARE(c.photos(under).size(), std::size_t(3));
+        PhotoQuery rejected;
+        rejected.status = PhotoStatus::Rejected;
+        QCOMPARE(c.photos(rejected).size(), std::size_t(1));
+        PhotoQuery limited;
+        limited.limit = 2;
+        limited.offset = 1;
+        const auto page = c.photos(limited);
+        QCOMPARE(page.size(), std::size_t(2));
+        QCOMPARE(page[0].facts.path, QStringLiteral("/a/b/1.jpg")); // path order: /a/5 first
+
+        const StatusCounts counts = c.counts(model);
+        QCOMPARE(counts.indexed, 4);
+        QCOMPARE(counts.rejected, 1);
+        QCOMPARE(counts.missing, 1);
+        QCOMPARE(counts.stale, 1); // /a/5.jpg has no embedding
+        QCOMPARE(counts.total(), 6);
+        QCOMPARE(c.stalePaths(model), QStringList{QStringLiteral("/a/5.jpg")});
+        QCOMPARE(c.searchableCount(model), 3); // the missing one is not searchable
+        // Another model makes every indexed photo stale.
+        QCOMPARE(c.counts(QStringLiteral("m2")).stale, 4);
+        QCOMPARE(c.searchableCount(QStringLiteral("m2")), 0);
+        Q_UNUSED(stale);
+    }
+
+    void capturedDateFilter()
+    {
+        Catalog c(freshFile());
+        for (int month = 1; month <= 12; ++month) {
+            PhotoFacts f = fakeFacts(QStringLiteral("/d/%1.jpg").arg(month));
+            f.capturedAt = QDateTime(QDate(2020, month, 15), QTime(12, 0));
+            c.upsertPhoto(f, PhotoStatus::Indexed);
+        }
+        c.upsertPhoto(fakeFacts(QStringLiteral("/d/undated.jpg")), PhotoStatus::Indexed);
+        PhotoQuery q;
+        q.capturedFrom = QDateTime(QDate(2020, 3, 1), QTime(0, 0));
+        q.capturedTo = QDateTime(QDate(2020, 5, 31), QTime(23, 59, 59));
+        QCOMPARE(c.photos(q).size(), std::size_t(3));
+    }
+
+    void rootsAttachNestAndRemove()
+    {
+        Catalog c(freshFile());
+        const std::int64_t p1 =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/r/a.jpg")), PhotoStatus::Indexed);
+        const std::int64_t p2 =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/r/in/b.jpg")), PhotoStatus::Indexed);
+        const std::int64_t p3 =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/rx/c.jpg")), PhotoStatus::Indexed);
+        QVERIFY(!c.photo(p1)->rootId);
+        const std::int64_t outer = c.addRoot(QStringLiteral("/r"));
+        QCOMPARE(c.addRoot(QStringLiteral("/r/")), outer); // idempotent, cleaned
+        QCOMPARE(c.photo(p1)->rootId, outer);
+        QCOMPARE(c.photo(p2)->rootId, outer);
+        QVERIFY(!c.photo(p3)->rootId); // "/rx" is not under "/r"
+        const std::int64_t inner = c.addRoot(QStringLiteral("/r/in"));
+        QCOMPARE(c.photo(p2)->rootId, inner); // the deepest root wins
+        QCOMPARE(c.photo(p1)->rootId, outer);
+        // New photos find their root at insert.
+        const std::int64_t p4 =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/r/in/d.jpg")), PhotoStatus::Indexed);
+        QCOMPARE(c.photo(p4)->rootId, inner);
+        QCOMPARE(c.photoCountInRoot(inner), 2);
+        // Removing the inner root hands its photos to the outer one.
+        QVERIFY(c.removeRoot(inner).empty());
+        QCOMPARE(c.photo(p2)->rootId, outer);
+        // Removing the outer root forgets its photos.
+        const auto gone = c.removeRoot(outer);
+        QCOMPARE(gone.size(), std::size_t(3));
+        QVERIFY(!c.photo(p1));
+        QVERIFY(c.photo(p3));
+        QVERIFY(c.roots().empty());
+    }
+
+    void rootOnlineFromFilesystem()
+    {
+        Catalog c(freshFile());
+        const QString dir = m_tmp.filePath(QStringLiteral("rootdir"));
+        QVERIFY(QDir().mkpath(dir));
+        c.addRoot(dir);
+        c.addRoot(m_tmp.filePath(QStringLiteral("not-there")));
+        const auto roots = c.roots();
+        QCOMPARE(roots.size(), std::size_t(2));
+        QVERIFY(roots[1].path.endsWith(QLatin1String("rootdir")));
+        QVERIFY(roots[1].online);
+        QVERIFY(!roots[0].online);
+        // A folder that now lies on another volume is an unmounted drive's mount point.
+        QVERIFY(isRootOnline(dir, volumeRootOf(dir)));
+        QVERIFY(!isRootOnline(dir, QStringLiteral("/no/such/volume")));
+    }
+
+    void embeddingsAndSearchableStream()
+    {
+        Catalog c(freshFile());
+        const QString m = QStringLiteral("model-a");
+        const std::size_t dim = 16;
+        const auto x = randomUnitVectors(10, dim, 1);
+        std::vector<std::int64_t> ids;
+        for (int i = 0; i < 10; ++i) {
+            const std::int64_t id =
+                c.upsertPhoto(fakeFacts(QStringLiteral("/e/%1.jpg").arg(i)), PhotoStatus::Indexed);
+            c.setEmbedding(id, row(x, std::size_t(i), dim), i == 7 ? QStringLiteral("old") : m);
+            ids.push_back(id);
+        }
+        c.setStatus(ids[3], PhotoStatus::Missing, QStringLiteral("file not found"));
+        QCOMPARE(c.searchableCount(m), 8);
+        QCOMPARE(c.searchableDim(m), int(dim));
+        std::vector<std::int64_t> seen;
+        int batches = 0;
+        c.forEachSearchableVector(
+            m, int(dim), 3, [&](std::span<const std::int64_t> bid, std::span<const float> v) {
+                ++batches;
+                for (std::size_t i = 0; i < bid.size(); ++i) {
+                    seen.push_back(bid[i]);
+                    const std::size_t k = std::size_t(bid[i] - ids[0]);
+                    if (!std::equal(v.begin() + std::ptrdiff_t(i * dim),
+                                    v.begin() + std::ptrdiff_t((i + 1) * dim),
+                                    x.begin() + std::ptrdiff_t(k * dim)))
+                        qFatal("vector of id %lld differs", qlonglong(bid[i]));
+                }
+                return true;
+            });
+        QCOMPARE(seen.size(), std::size_t(8));
+        QCOMPARE(batches, 3);
+        QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+        QVERIFY(std::find(seen.begin(), seen.end(), ids[3]) == seen.end());
+        QVERIFY(std::find(seen.begin(), seen.end(), ids[7]) == seen.end());
+        // Blob format: float32 little-endian, 4 bytes per value.
+        QCOMPARE(rawInt(c.file(), "SELECT length(vector) FROM embeddings LIMIT 1"), 4 * 16);
+        std::vector<std::int64_t> outIds;
+        std::vector<float> out;
+        const std::int64_t want[] = {ids[1], ids[3], ids[7], ids[9]};
+        c.searchableVectors(m, int(dim), want, outIds, out);
+        QCOMPARE(outIds, (std::vector<std::int64_t>{ids[1], ids[9]}));
+        QCOMPARE(out.size(), 2 * dim);
+        c.clearEmbedding(ids[1]);
+        QVERIFY(!c.embedding(ids[1]));
+        // Deleting a photo deletes its embedding (foreign key cascade).
+        c.removePhotos(std::vector<std::int64_t>{ids[2]});
+        QCOMPARE(rawInt(c.file(), "SELECT count(*) FROM embeddings"), 8);
+    }
+
+    void generationBumpsOnlyForSearchableChanges()
+    {
+        Catalog c(freshFile());
+        const std::int64_t g0 = c.indexGeneration();
+        const std::int64_t rejected = c.upsertPhoto(fakeFacts(QStringLiteral("/g/r.jpg")),
+                                                    PhotoStatus::Rejected, QStringLiteral("bad"));
+        QCOMPARE(c.indexGeneration(), g0); // not searchable: no bump
+        Q_UNUSED(rejected);
+        c.writeBatch([&] {
+            for (int i = 0; i < 5; ++i) {
+                const std::int64_t id = c.upsertPhoto(fakeFacts(QStringLiteral("/g/%1.jpg").arg(i)),
+                                                      PhotoStatus::Indexed);
+                c.setEmbedding(id, std::vector<float>{0, 1}, QStringLiteral("m"));
+            }
+        });
+        QCOMPARE(c.indexGeneration(), g0 + 1); // one transaction, one bump
+        const std::int64_t id = c.photoByPath(QStringLiteral("/g/0.jpg"))->id;
+        c.setStatus(id, PhotoStatus::Missing);
+        QCOMPARE(c.indexGeneration(), g0 + 2);
+        c.setModelIdentity(QStringLiteral("m"));
+        QCOMPARE(c.indexGeneration(), g0 + 3);
+        c.setModelIdentity(QStringLiteral("m")); // unchanged
+        QCOMPARE(c.indexGeneration(), g0 + 3);
+    }
+
+    void transactionRollsBackOnException()
+    {
+        Catalog c(freshFile());
+        const std::int64_t g0 = c.indexGeneration();
+        bool threw = false;
+        try {
+            c.writeBatch([&] {
+                const std::int64_t id =
+                    c.upsertPhoto(fakeFacts(QStringLiteral("/t/1.jpg")), PhotoStatus::Indexed);
+                c.setEmbedding(id, std::vector<float>{1}, QStringLiteral("m"));
+                throw std::runtime_error("disk on fire");
+            });
+        } catch (const std::runtime_error &) {
+            threw = true;
+        }
+        QVERIFY(threw);
+        QVERIFY(!c.inTransaction());
+        QVERIFY(!c.photoByPath(QStringLiteral("/t/1.jpg")));
+        QCOMPARE(c.indexGeneration(), g0);
+        {
+            Catalog::Transaction tx(c);
+            c.upsertPhoto(fakeFacts(QStringLiteral("/t/2.jpg")), PhotoStatus::Indexed);
+            // destroyed without commit
+        }
+        QVERIFY(!c.photoByPath(QStringLiteral("/t/2.jpg")));
+    }
+
+    // WAL: a reader on its own connection (and thread) neither blocks on nor sees a writer's
+    // open transaction, and sees it once committed.
+    void concurrentReaderDuringWrite()
+    {
+        const QString file = freshFile();
+        Catalog writer(file);
+        writer.upsertPhoto(fakeFacts(QStringLiteral("/w/0.jpg")), PhotoStatus::Indexed);
+        Catalog::Transaction tx(writer);
+        for (int i = 1; i <= 100; ++i)
+            writer.upsertPhoto(fakeFacts(QStringLiteral("/w/%1.jpg").arg(i)), PhotoStatus::Indexed);
+
+        std::atomic<std::int64_t> seenDuring{-1};
+        std::atomic<double> seconds{-1};
+        std::thread reader([&] {
+            const auto t0 = std::chrono::steady_clock::now();
+            Catalog ro(file, Catalog::Mode::ReadOnly);
+            seenDuring = ro.counts(QString()).total();
+            seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        });
+        reader.join();
+        QCOMPARE(seenDuring.load(), 1);
+        QVERIFY2(seconds.load() < 1.0, "the reader waited for the writer");
+        tx.commit();
+        Catalog ro(file, Catalog::Mode::ReadOnly);
+        QCOMPARE(ro.counts(QString()).total(), 101);
+    }
+
+    void integrityProblemsFound()
+    {
+        const QString file = freshFile();
+        {
+            Catalog c(file);
+            QVERIFY(c.integrityProblems().isEmpty());
+        }
+        // An embedding whose photo is gone, written with foreign keys off.
+        rawExec(file, "PRAGMA foreign_keys = OFF; INSERT INTO embeddings(photo_id, model, dim, "
+                      "vector) VALUES (424242, 'm', 1, x'0000803f')");
+        Catalog c(file);
+        const QStringList problems = c.integrityProblems();
+        QCOMPARE(problems.size(), 1);
+        QVERIFY2(problems[0].contains(QLatin1String("embeddings")), qPrintable(problems[0]));
+    }
+
+    void contentHashOfFile()
+    {
+        const QByteArray bytes = QByteArray(3 << 20, 'x') + "tail"; // spans several blocks
+        const QString path = writePhotoFile(m_tmp.filePath(QStringLiteral("h/a.bin")), bytes);
+        const auto hash = photoContentHash(path);
+        QVERIFY(hash);
+        QCOMPARE(*hash, QString::fromLatin1(
+                            QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex()));
+        QString error;
+        QVERIFY(!photoContentHash(m_tmp.filePath(QStringLiteral("h/none")), &error));
+        QVERIFY(!error.isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Catalog)
+#include "tst_catalog.moc"

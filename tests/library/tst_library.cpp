@@ -1,0 +1,570 @@
+// tst_library: the catalog and the index kept consistent - reopen, damaged/missing/stale index
+// files rebuilt with the same results, moves and renames keep vectors, offline roots keep their
+// photos as missing, a model change marks vectors stale, forget, verify, the writer lock,
+// filtered search, the committed version-1 library, IVF above the threshold.
+#include "library.h"
+#include "library_error.h"
+#include "library_test_util.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <thread>
+
+using namespace imago;
+using namespace imago::test;
+
+namespace {
+
+constexpr std::size_t kDim = 32;
+const QString kModelA = QStringLiteral("model-a");
+const QString kModelB = QStringLiteral("model-b");
+
+LibraryOptions withModel(const QString &model)
+{
+    LibraryOptions o;
+    o.modelIdentity = model;
+    return o;
+}
+
+void rawExec(const QString &file, const char *sql)
+{
+    sqlite3 *db = nullptr;
+    QCOMPARE(sqlite3_open(QFile::encodeName(file).constData(), &db), SQLITE_OK);
+    char *err = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    const QString msg = err ? QString::fromUtf8(err) : QString();
+    sqlite3_free(err);
+    sqlite3_close(db);
+    QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
+}
+
+std::vector<std::int64_t> idsOf(const std::vector<SearchHit> &hits)
+{
+    std::vector<std::int64_t> out;
+    for (const auto &h : hits)
+        out.push_back(h.id);
+    return out;
+}
+
+void writeBytes(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    QCOMPARE(f.write(bytes), bytes.size());
+}
+
+} // namespace
+
+class tst_Library : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    int m_n = 0;
+    QString freshDir() { return m_tmp.filePath(QStringLiteral("lib%1").arg(++m_n)); }
+
+    // A library with `n` photos under <dir>/photos (real files), embedded by model A.
+    struct Fixture
+    {
+        QString dir, photos;
+        std::vector<float> vectors;
+        std::vector<std::int64_t> ids;
+        QStringList paths;
+    };
+    Fixture makeLibrary(std::size_t n, std::uint64_t seed = 1)
+    {
+        Fixture f;
+        f.dir = freshDir();
+        f.photos = f.dir + QStringLiteral("-photos");
+        f.vectors = randomUnitVectors(n, kDim, seed);
+        Library lib(f.dir, withModel(kModelA));
+        lib.addRoot(f.photos);
+        LibraryBatch batch;
+        for (std::size_t i = 0; i < n; ++i) {
+            const QString path = writePhotoFile(
+                f.photos + QStringLiteral("/%1/img%2.jpg").arg(i % 3).arg(i),
+                QByteArray("photo ") + QByteArray::number(qulonglong(i)) + QByteArray(100, 'x'));
+            PhotoFacts facts = factsOf(path);
+            facts.capturedAt = QDateTime(QDate(2020, int(i % 12) + 1, 1), QTime(10, 0));
+            batch.indexed.push_back({facts, row(f.vectors, i, kDim)});
+            f.paths << path;
+        }
+        f.ids = lib.apply(batch);
+        return f;
+    }
+
+    std::vector<std::vector<std::int64_t>> searchAll(Library &lib,
+                                                     const std::vector<float> &queries)
+    {
+        std::vector<std::vector<std::int64_t>> out;
+        for (std::size_t q = 0; q < queries.size() / kDim; ++q)
+            out.push_back(idsOf(lib.search(row(queries, q, kDim), 10)));
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_tmp.isValid()); }
+
+    void defaultDirectory()
+    {
+        qunsetenv("IMAGO_LIBRARY");
+        QVERIFY(Library::defaultDirectory().endsWith(QLatin1String("/library")));
+        qputenv("IMAGO_LIBRARY", "/tmp/from-env");
+        QCOMPARE(Library::defaultDirectory(), QStringLiteral("/tmp/from-env"));
+        QCOMPARE(Library::defaultDirectory(QStringLiteral("/tmp/from-flag")),
+                 QStringLiteral("/tmp/from-flag"));
+        qunsetenv("IMAGO_LIBRARY");
+    }
+
+    void createsSearchesAndReopens()
+    {
+        Fixture f = makeLibrary(200);
+        QVERIFY(QFile::exists(f.dir + QStringLiteral("/catalog.sqlite3")));
+        QVERIFY(QFile::exists(f.dir + QStringLiteral("/index.faiss")));
+        const auto queries = randomUnitVectors(10, kDim, 99);
+        std::vector<std::vector<std::int64_t>> before;
+        {
+            Library lib(f.dir, withModel(kModelA));
+            QCOMPARE(lib.status().index.state, QStringLiteral("loaded"));
+            QCOMPARE(lib.status().index.size, std::size_t(200));
+            QCOMPARE(lib.status().counts.indexed, 200);
+            // Each photo finds itself.
+            const auto self = lib.search(row(f.vectors, 17, kDim), 1);
+            QCOMPARE(self[0].id, f.ids[17]);
+            before = searchAll(lib, queries);
+            QVERIFY(lib.verify().isEmpty());
+        }
+        Library again(f.dir, withModel(kModelA));
+        QCOMPARE(searchAll(again, queries), before);
+    }
+
+    void rebuildsDamagedIndex_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<QString>("expected"); // in the status detail
+        QTest::newRow("garbage bytes") << "garbage"
+                                       << "magic";
+        QTest::newRow("truncated") << "truncated"
+                                   << "truncated";
+        QTest::newRow("missing") << "missing"
+                                 << "missing";
+        QTest::newRow("stale generation") << "generation"
+                                          << "generation";
+        QTest::newRow("zero-length") << "empty"
+                                     << "truncated";
+    }
+
+    void rebuildsDamagedIndex()
+    {
+        QFETCH(QString, damage);
+        QFETCH(QString, expected);
+        Fixture f = makeLibrary(150, 7);
+        const auto queries = randomUnitVectors(10, kDim, 8);
+        std::vector<std::vector<std::int64_t>> before;
+        {
+            Library lib(f.dir, withModel(kModelA));
+            before = searchAll(lib, queries);
+        }
+        const QString indexFile = f.dir + QStringLiteral("/index.faiss");
+        if (damage == QLatin1String("garbage")) {
+            writeBytes(indexFile, QByteArray(4096, '\x33'));
+        } else if (damage == QLatin1String("truncated")) {
+            QFile file(indexFile);
+            QVERIFY(file.resize(file.size() / 3));
+        } else if (damage == QLatin1String("missing")) {
+            QVERIFY(QFile::remove(indexFile));
+        } else if (damage == QLatin1String("empty")) {
+            writeBytes(indexFile, QByteArray());
+        } else if (damage == QLatin1String("generation")) {
+            // The catalog moved on without the index file (a crash before the save).
+            rawExec(f.dir + QStringLiteral("/catalog.sqlite3"),
+                    "UPDATE meta SET value = value + 1 WHERE key = 'index_generation'");
+        }
+        {
+            // A read-only open rebuilds in memory and leaves the file alone.
+            LibraryOptions ro;
+            ro.readOnly = true;
+            Library reader(f.dir, ro);
+            QCOMPARE(reader.status().index.state, QStringLiteral("rebuilt"));
+            QCOMPARE(searchAll(reader, queries), before);
+            QVERIFY(!reader.verify().isEmpty()); // the file on disk is still bad
+        }
+        Library lib(f.dir, withModel(kModelA));
+        const LibraryStatus s = lib.status();
+        QCOMPARE(s.index.state, QStringLiteral("rebuilt"));
+        QVERIFY2(s.index.detail.contains(expected), qPrintable(s.index.detail));
+        QCOMPARE(s.index.size, std::size_t(150));
+        QCOMPARE(searchAll(lib, queries), before);
+        QVERIFY(lib.verify().isEmpty());
+        // The rebuilt file was saved: the next open loads it.
+        const auto loaded = VectorIndex::load(std::filesystem::path(indexFile.toStdString()));
+        QVERIFY2(loaded.ok(), loaded.error.c_str());
+        QCOMPARE(loaded.stamp.generation, s.generation);
+    }
+
+    void leftoverTempFileIsIgnored()
+    {
+        Fixture f = makeLibrary(30);
+        const QString tmp = f.dir + QStringLiteral("/index.faiss.tmp");
+        writeBytes(tmp, QByteArray(777, '\x01')); // a save that died half-way
+        Library lib(f.dir, withModel(kModelA));
+        QCOMPARE(lib.status().index.state, QStringLiteral("loaded"));
+        QVERIFY(!QFile::exists(tmp));
+        QCOMPARE(lib.search(row(f.vectors, 3, kDim), 1)[0].id, f.ids[3]);
+    }
+
+    void unsavedChangesSurviveACrash()
+    {
+        Fixture f = makeLibrary(40);
+        const auto extra = randomUnitVectors(5, kDim, 1234);
+        const QString indexFile = f.dir + QStringLiteral("/index.faiss");
+        QFile saved(indexFile);
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        const QByteArray beforeCrash = saved.readAll();
+        saved.close();
+        {
+            LibraryOptions o = withModel(kModelA);
+            o.saveEvery = 1000000; // nothing saved before the "crash"
+            Library lib(f.dir, o);
+            LibraryBatch batch;
+            for (std::size_t i = 0; i < 5; ++i)
+                batch.indexed.push_back(
+                    {fakeFacts(QStringLiteral("/elsewhere/%1.jpg").arg(i)), row(extra, i, kDim)});
+            lib.apply(batch);
+            QVERIFY(lib.status().index.unsavedChanges);
+        }
+        // A crash before the save leaves the catalog committed and the old index file: put
+        // the old file back over the one the clean close wrote.
+        writeBytes(indexFile, beforeCrash);
+        Library lib(f.dir, withModel(kModelA));
+        QCOMPARE(lib.status().index.state, QStringLiteral("rebuilt"));
+        QCOMPARE(lib.status().index.size, std::size_t(45));
+        QCOMPARE(lib.search(row(extra, 2, kDim), 1)[0].id,
+                 lib.photo(QStringLiteral("/elsewhere/2.jpg"))->id);
+    }
+
+    void moveAndRenameKeepTheVector()
+    {
+        Fixture f = makeLibrary(12);
+        const QString newPath = f.photos + QStringLiteral("/renamed/holiday.jpg");
+        {
+            Library lib(f.dir, withModel(kModelA));
+            // Rename on disk, then the scanner finds the "new" file.
+            const QString oldPath = f.paths[4];
+            QDir().mkpath(QFileInfo(newPath).absolutePath());
+            QVERIFY(QFile::rename(oldPath, newPath));
+            const auto moved = lib.adoptMovedPhoto(factsOf(newPath));
+            QVERIFY(moved);
+            QCOMPARE(*moved, f.ids[4]);
+            QVERIFY(!lib.photo(oldPath));
+            const auto rec = lib.photo(newPath);
+            QVERIFY(rec);
+            QCOMPARE(rec->id, f.ids[4]);
+            QCOMPARE(rec->status, PhotoStatus::Indexed);
+            QCOMPARE(rec->embeddingModel, kModelA);
+            QCOMPARE(*lib.catalog().embedding(rec->id), row(f.vectors, 4, kDim));
+            QCOMPARE(lib.search(row(f.vectors, 4, kDim), 1)[0].id, f.ids[4]);
+
+            // A move noticed after the old path was marked missing: the vector comes back.
+            const QString old2 = f.paths[5];
+            const QString new2 = f.photos + QStringLiteral("/moved-later.jpg");
+            QVERIFY(QFile::rename(old2, new2));
+            LibraryBatch gone;
+            gone.missing << old2;
+            lib.apply(gone);
+            QCOMPARE(lib.photo(old2)->status, PhotoStatus::Missing);
+            QVERIFY(lib.search(row(f.vectors, 5, kDim), 1)[0].id != f.ids[5]);
+            const auto moved2 = lib.adoptMovedPhoto(factsOf(new2));
+            QVERIFY(moved2);
+            QCOMPARE(*moved2, f.ids[5]);
+            QCOMPARE(lib.search(row(f.vectors, 5, kDim), 1)[0].id, f.ids[5]);
+
+            // A copy (the original still exists) is not a move, but needs no re-embedding.
+            const QString copy = f.photos + QStringLiteral("/copy.jpg");
+            QVERIFY(QFile::copy(f.paths[6], copy));
+            QVERIFY(!lib.adoptMovedPhoto(factsOf(copy)));
+            const auto reused = lib.embeddingForContent(factsOf(copy).contentHash);
+            QVERIFY(reused);
+            QCOMPARE(*reused, row(f.vectors, 6, kDim));
+            QVERIFY(lib.verify().isEmpty());
+        }
+        // And it all survives a reopen.
+        Library again(f.dir, withModel(kModelA));
+        QCOMPARE(again.status().index.state, QStringLiteral("loaded"));
+        QCOMPARE(again.photo(newPath)->id, f.ids[4]);
+    }
+
+    void offlineRootKeepsPhotosAsMissing()
+    {
+        Fixture f = makeLibrary(20);
+        Library lib(f.dir, withModel(kModelA));
+        QCOMPARE(lib.roots().size(), std::size_t(1));
+        QVERIFY(lib.roots()[0].online);
+        // "Unplug the drive".
+        const QString away = f.photos + QStringLiteral("-unplugged");
+        QVERIFY(QDir().rename(f.photos, away));
+        RootsRefresh r = lib.refreshRoots();
+        QCOMPARE(r.offline, QStringList{f.photos});
+        QCOMPARE(r.photosMarkedMissing, 20);
+        LibraryStatus s = lib.status();
+        QCOMPARE(s.counts.missing, 20);
+        QCOMPARE(s.counts.total(), 20); // nothing deleted
+        QCOMPARE(s.roots.size(), std::size_t(1));
+        QVERIFY(!s.roots[0].online);
+        QCOMPARE(s.index.size, std::size_t(0)); // not searchable while offline
+        QVERIFY(lib.search(row(f.vectors, 0, kDim), 5).empty());
+        const auto rec = lib.photo(f.paths[0]);
+        QCOMPARE(rec->status, PhotoStatus::Missing);
+        QVERIFY2(rec->reason.contains(QLatin1String("offline")), qPrintable(rec->reason));
+        QVERIFY(lib.catalog().embedding(rec->id)); // the vector is kept
+        QVERIFY(lib.verify().isEmpty());
+
+        // Reopening while offline changes nothing.
+        lib.save();
+        {
+            LibraryOptions ro;
+            ro.readOnly = true;
+            Library reader(f.dir, ro);
+            QCOMPARE(reader.status().counts.missing, 20);
+        }
+
+        // "Plug it back in".
+        QVERIFY(QDir().rename(away, f.photos));
+        r = lib.refreshRoots();
+        QVERIFY(r.offline.isEmpty());
+        QCOMPARE(r.photosRestored, 20);
+        s = lib.status();
+        QCOMPARE(s.counts.indexed, 20);
+        QCOMPARE(s.counts.missing, 0);
+        QCOMPARE(s.index.size, std::size_t(20));
+        QCOMPARE(lib.search(row(f.vectors, 9, kDim), 1)[0].id, f.ids[9]);
+        QVERIFY(lib.verify().isEmpty());
+    }
+
+    void modelChangeMarksVectorsStale()
+    {
+        Fixture f = makeLibrary(25);
+        {
+            Library lib(f.dir, withModel(kModelB));
+            const LibraryStatus s = lib.status();
+            QCOMPARE(s.modelIdentity, kModelB);
+            QCOMPARE(s.previousModelIdentity, kModelA);
+            QCOMPARE(s.counts.indexed, 25); // records kept
+            QCOMPARE(s.counts.stale, 25);
+            QCOMPARE(s.index.size, std::size_t(0));
+            QVERIFY(lib.search(row(f.vectors, 0, kDim), 5).empty());
+            QCOMPARE(lib.stalePaths().size(), 25);
+            QVERIFY(lib.catalog().embedding(f.ids[0])); // old vectors kept until replaced
+            QVERIFY(!lib.verify().isEmpty());           // stale is reported
+            // Re-embedding (here: new vectors) makes them searchable again.
+            const auto fresh = randomUnitVectors(25, kDim, 555);
+            LibraryBatch batch;
+            for (std::size_t i = 0; i < 25; ++i)
+                batch.indexed.push_back({factsOf(f.paths[int(i)]), row(fresh, i, kDim)});
+            const auto ids = lib.apply(batch);
+            QCOMPARE(ids, f.ids); // same records
+            QCOMPARE(lib.status().counts.stale, 0);
+            QCOMPARE(lib.search(row(fresh, 3, kDim), 1)[0].id, f.ids[3]);
+            QVERIFY(lib.verify().isEmpty());
+        }
+        Library again(f.dir, withModel(kModelB));
+        QCOMPARE(again.status().index.state, QStringLiteral("loaded"));
+        QVERIFY(again.status().previousModelIdentity.isEmpty());
+    }
+
+    void forgetPathsAndFolders()
+    {
+        Fixture f = makeLibrary(30);
+        Library lib(f.dir, withModel(kModelA));
+        ForgetResult r = lib.forget(
+            {f.paths[0], f.photos + QStringLiteral("/1"), QStringLiteral("/not/in/library.jpg")});
+        QCOMPARE(r.photos, 1 + 10);
+        QCOMPARE(r.roots, 0);
+        QCOMPARE(r.unmatched, QStringList{QStringLiteral("/not/in/library.jpg")});
+        QCOMPARE(lib.status().counts.total(), 19);
+        QCOMPARE(lib.status().index.size, std::size_t(19));
+        QVERIFY(lib.search(row(f.vectors, 0, kDim), 1)[0].id != f.ids[0]);
+        QVERIFY(lib.verify().isEmpty());
+        // Forgetting the root folder removes it as a library folder too.
+        r = lib.forget({f.photos});
+        QCOMPARE(r.photos, 19);
+        QCOMPARE(r.roots, 1);
+        QVERIFY(lib.roots().empty());
+        QCOMPARE(lib.status().index.size, std::size_t(0));
+        QVERIFY(lib.verify().isEmpty());
+    }
+
+    void verifyFindsBrokenLibrary()
+    {
+        Fixture f = makeLibrary(10);
+        // An embedding row deleted behind the library's back.
+        rawExec(f.dir + QStringLiteral("/catalog.sqlite3"),
+                "DELETE FROM embeddings WHERE photo_id = (SELECT min(photo_id) FROM embeddings)");
+        LibraryOptions ro;
+        ro.readOnly = true;
+        Library lib(f.dir, ro);
+        const QStringList problems = lib.verify();
+        QVERIFY(problems.size() >= 2);
+        QVERIFY2(problems.join(QLatin1Char('\n')).contains(QLatin1String("no embedding")),
+                 qPrintable(problems.join(QLatin1Char('\n'))));
+        QVERIFY2(problems.join(QLatin1Char('\n')).contains(QLatin1String("index file")),
+                 qPrintable(problems.join(QLatin1Char('\n'))));
+    }
+
+    void oneWriterManyReaders()
+    {
+        Fixture f = makeLibrary(5);
+        Library writer(f.dir, withModel(kModelA));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, Library second(f.dir, withModel(kModelA)));
+        LibraryOptions ro;
+        ro.readOnly = true;
+        Library reader(f.dir, ro);
+        QCOMPARE(reader.status().counts.indexed, 5);
+        QVERIFY_THROWS_EXCEPTION(LibraryError, reader.forget({f.paths[0]}));
+        QVERIFY_THROWS_EXCEPTION(LibraryError,
+                                 Library absent(m_tmp.filePath(QStringLiteral("nope")), ro));
+    }
+
+    void filteredSearch()
+    {
+        Fixture f = makeLibrary(60);
+        Library lib(f.dir, withModel(kModelA));
+        SearchFilter under;
+        under.under = f.photos + QStringLiteral("/2");
+        const auto q = row(f.vectors, 0, kDim); // photo 0 lives in folder 0
+        const auto hits = lib.search(q, 100, under);
+        QCOMPARE(hits.size(), std::size_t(20));
+        for (const auto &h : hits)
+            QVERIFY(
+                lib.catalog().photo(h.id)->facts.path.startsWith(under.under + QLatin1Char('/')));
+        SearchFilter dates;
+        dates.capturedFrom = QDateTime(QDate(2020, 3, 1), QTime(0, 0));
+        dates.capturedTo = QDateTime(QDate(2020, 3, 31), QTime(0, 0));
+        QCOMPARE(lib.search(q, 100, dates).size(), std::size_t(5)); // i % 12 == 2
+    }
+
+    void searchWhileWriting()
+    {
+        Fixture f = makeLibrary(100);
+        Library lib(f.dir, withModel(kModelA));
+        std::atomic<bool> stop{false};
+        std::atomic<int> bad{0}, done{0};
+        std::thread reader([&] {
+            while (!stop) {
+                const auto hits = lib.search(row(f.vectors, 1, kDim), 3);
+                if (hits.empty() || hits[0].id != f.ids[1])
+                    ++bad;
+                ++done;
+            }
+        });
+        const auto extra = randomUnitVectors(200, kDim, 77);
+        for (int b = 0; b < 10; ++b) {
+            LibraryBatch batch;
+            for (std::size_t i = 0; i < 20; ++i)
+                batch.indexed.push_back({fakeFacts(QStringLiteral("/w/%1-%2.jpg").arg(b).arg(i)),
+                                         row(extra, std::size_t(b) * 20 + i, kDim)});
+            lib.apply(batch);
+        }
+        lib.rebuild(); // swaps the index under the reader
+        stop = true;
+        reader.join();
+        QCOMPARE(bad.load(), 0);
+        QVERIFY(done.load() > 0);
+        QCOMPARE(lib.status().index.size, std::size_t(300));
+    }
+
+    void rejectedAndMissingBookkeeping()
+    {
+        Fixture f = makeLibrary(6);
+        Library lib(f.dir, withModel(kModelA));
+        LibraryBatch batch;
+        batch.rejected.push_back({factsOf(f.paths[0]), QStringLiteral("truncated JPEG")});
+        batch.rejected.push_back(
+            {fakeFacts(QStringLiteral("/x/notes.txt")), QStringLiteral("not an image")});
+        batch.missing << f.paths[1] << QStringLiteral("/never/seen.jpg");
+        lib.apply(batch);
+        const LibraryStatus s = lib.status();
+        QCOMPARE(s.counts.indexed, 4);
+        QCOMPARE(s.counts.rejected, 2);
+        QCOMPARE(s.counts.missing, 1);
+        QCOMPARE(s.index.size, std::size_t(4));
+        QCOMPARE(lib.photo(f.paths[0])->reason, QStringLiteral("truncated JPEG"));
+        QVERIFY(!lib.catalog().embedding(f.ids[0])); // its old vector no longer describes it
+        QCOMPARE(lib.photo(f.paths[1])->reason, QStringLiteral("file not found"));
+        QVERIFY(lib.verify().isEmpty());
+        LibraryBatch wrongSize;
+        wrongSize.indexed.push_back(
+            {fakeFacts(QStringLiteral("/bad.jpg")), std::vector<float>(kDim + 1, 0.1f)});
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, lib.apply(wrongSize));
+        QVERIFY(!lib.photo(QStringLiteral("/bad.jpg")));
+    }
+
+    // The committed version-1 library (catalog + index) opens with the index trusted as is.
+    void version1FixtureOpens()
+    {
+        const QString dir = freshDir();
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(QFile::copy(QStringLiteral(IMAGO_LIBRARY_DATA_DIR "/catalog-v1.sqlite3"),
+                            dir + QStringLiteral("/catalog.sqlite3")));
+        QVERIFY(QFile::copy(QStringLiteral(IMAGO_LIBRARY_DATA_DIR "/index-v1.faiss"),
+                            dir + QStringLiteral("/index.faiss")));
+        for (const QString &name :
+             {QStringLiteral("catalog.sqlite3"), QStringLiteral("index.faiss")})
+            QFile::setPermissions(dir + QLatin1Char('/') + name,
+                                  QFile::ReadOwner | QFile::WriteOwner);
+        Library lib(dir, withModel(QStringLiteral("fixture-model-v1")));
+        const LibraryStatus s = lib.status();
+        QCOMPARE(s.index.state, QStringLiteral("loaded"));
+        QCOMPARE(s.schemaVersion, Catalog::latestSchemaVersion());
+        QCOMPARE(s.counts.indexed, 2);
+        QCOMPARE(s.counts.rejected, 1);
+        std::vector<float> e0(8, 0.f);
+        e0[0] = 1.f;
+        const auto hits = lib.search(e0, 1);
+        QCOMPARE(hits.size(), std::size_t(1));
+        QCOMPARE(lib.catalog().photo(hits[0].id)->facts.path,
+                 QStringLiteral("/photos/2021/sunset.jpg"));
+        QVERIFY2(lib.verify().isEmpty(), qPrintable(lib.verify().join(QLatin1Char('\n'))));
+    }
+
+    // Past the threshold the library builds an IVF index, saves it and loads it again.
+    void approximateIndexAboveThreshold()
+    {
+        const QString dir = freshDir();
+        const std::size_t n = 3000;
+        const auto x = clusteredUnitVectors(n, kDim, 40, 3, 4);
+        LibraryOptions o = withModel(kModelA);
+        o.index.approximateThreshold = 2000;
+        std::vector<std::int64_t> ids;
+        {
+            Library lib(dir, o);
+            for (std::size_t b = 0; b < n; b += 500) {
+                LibraryBatch batch;
+                for (std::size_t i = b; i < b + 500; ++i)
+                    batch.indexed.push_back(
+                        {fakeFacts(QStringLiteral("/ivf/%1.jpg").arg(i)), row(x, i, kDim)});
+                const auto got = lib.apply(batch);
+                ids.insert(ids.end(), got.begin(), got.end());
+            }
+            lib.save();
+            QCOMPARE(lib.status().index.kind, QStringLiteral("ivf"));
+            QVERIFY(lib.status().index.recall >= 0.95);
+        }
+        Library lib(dir, o);
+        const LibraryStatus s = lib.status();
+        QCOMPARE(s.index.state, QStringLiteral("loaded"));
+        QCOMPARE(s.index.kind, QStringLiteral("ivf"));
+        QCOMPARE(s.index.size, n);
+        QCOMPARE(lib.search(row(x, 123, kDim), 1)[0].id, ids[123]);
+        QVERIFY(lib.verify().isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Library)
+#include "tst_library.moc"
