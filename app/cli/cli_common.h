@@ -64,6 +64,8 @@ void printLine(const QString &text);
 
 // Opens a model folder (`dir` empty: $IMAGO_MODEL). Throws CliError naming the folder and the
 // problem.
+// Precision is fp32 (the reference's arithmetic) unless --precision int8 asks for the ~2x
+// faster dynamic int8 encoders (see the README's performance section for its measured quality).
 std::shared_ptr<const ModelSession> openModel(const QString &dir, const QCommandLineParser &parser,
                                               bool needWeights = true);
 

@@ -29,8 +29,19 @@ at::Tensor activate(const at::Tensor &x, Activation act)
 
 at::Tensor LinearOp::operator()(const at::Tensor &x) const
 {
-    if (m_packed)
-        return static_cast<LinearPackedParamsBase *>(m_packed.get())->apply_dynamic(x, false);
+    if (m_packed) {
+        auto *packed = static_cast<LinearPackedParamsBase *>(m_packed.get());
+        // Dynamic quantization picks one activation scale per call: run each sample on its own
+        // so an image's vector never depends on which other images shared its batch.
+        if (x.dim() == 3 && x.size(0) > 1) {
+            std::vector<at::Tensor> rows;
+            rows.reserve(std::size_t(x.size(0)));
+            for (int64_t i = 0; i < x.size(0); ++i)
+                rows.push_back(packed->apply_dynamic(x[i], false));
+            return at::stack(rows);
+        }
+        return packed->apply_dynamic(x, false);
+    }
     return at::linear(x, m_weight, m_bias);
 }
 

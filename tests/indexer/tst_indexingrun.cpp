@@ -206,8 +206,12 @@ private Q_SLOTS:
             QTest::qWait(20);
             if (!QFile::exists(libA.path() + "/catalog.sqlite3"))
                 continue;
-            Catalog c(libA.path() + "/catalog.sqlite3", Catalog::Mode::ReadOnly);
-            atKill = c.counts(session->identity()).indexed;
+            try {
+                Catalog c(libA.path() + "/catalog.sqlite3", Catalog::Mode::ReadOnly);
+                atKill = c.counts(session->identity()).indexed;
+            } catch (const std::exception &) {
+                continue; // the indexer is still creating the catalog
+            }
             if (atKill >= 40)
                 break;
         }

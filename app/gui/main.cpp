@@ -1,0 +1,73 @@
+// imago: the desktop app. Thin: settings, language, command line, the main window.
+#include "imago_version.h"
+#include "main_window.h"
+#include "model_store.h"
+#include "runtime.h"
+#include "ui_language.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QIcon>
+
+int main(int argc, char **argv)
+{
+    imago::flava::ensurePassiveOpenMp(argc, argv);
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("imago"));
+    QApplication::setOrganizationName(QStringLiteral("imago"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Imago"));
+    QApplication::setApplicationVersion(QStringLiteral(IMAGO_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("imago"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/imago.svg")));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Imago finds your own photos by what is in them, offline."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption library(QStringLiteral("library"),
+                                     QStringLiteral("Library folder (default: $IMAGO_LIBRARY, "
+                                                    "else the settings)."),
+                                     QStringLiteral("DIR"));
+    const QCommandLineOption model(QStringLiteral("model"),
+                                   QStringLiteral("Model folder (default: $IMAGO_MODEL, else the "
+                                                  "settings)."),
+                                   QStringLiteral("DIR"));
+    const QCommandLineOption lang(QStringLiteral("lang"),
+                                  QStringLiteral("UI language for this run: en or zh_CN."),
+                                  QStringLiteral("CODE"));
+    const QCommandLineOption query(QStringLiteral("search"),
+                                   QStringLiteral("Search for TEXT once the library is open."),
+                                   QStringLiteral("TEXT"));
+    parser.addPositionalArgument(QStringLiteral("paths"),
+                                 QStringLiteral("Folders or photos to add to the library and index."),
+                                 QStringLiteral("[PATH...]"));
+    parser.addOption(query);
+    parser.addOption(library);
+    parser.addOption(model);
+    parser.addOption(lang);
+    parser.process(app);
+
+    auto absolute = [](const QString &dir) {
+        return dir.isEmpty() ? dir : QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+    };
+    imago::MainWindowOptions options;
+    options.libraryDir = absolute(parser.isSet(library) ? parser.value(library)
+                                                        : qEnvironmentVariable("IMAGO_LIBRARY"));
+    options.modelDir = absolute(parser.isSet(model) ? parser.value(model)
+                                                    : qEnvironmentVariable("IMAGO_MODEL"));
+
+    for (const QString &p : parser.positionalArguments())
+        options.addPaths << absolute(p);
+    options.query = parser.value(query);
+    if (options.modelDir.isEmpty() && imago::AppSettings::load().modelDir.isEmpty())
+        options.modelDir = imago::ModelStore::activeModelDir(); // e.g. from `imago-cli model download`
+
+    imago::applyLanguage(parser.isSet(lang) ? parser.value(lang)
+                                            : imago::AppSettings::load().language);
+    imago::MainWindow window(options);
+    window.show();
+    return app.exec();
+}

@@ -1,0 +1,217 @@
+// The whole window with real parts: a real library in a temporary folder, the trained toy
+// FLAVA from ../shared/flava-toy, the evaluation photos. Offscreen.
+#include "first_run_page.h"
+#include "indexing_controller.h"
+#include "library_service.h"
+#include "app_settings.h"
+#include "main_window.h"
+#include "result_model.h"
+#include "result_view.h"
+#include "roots_model.h"
+#include "search_bar.h"
+#include "search_controller.h"
+#include "ui_language.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUrl>
+
+using namespace imago;
+
+namespace {
+
+const QString kToy = QStringLiteral(IMAGO_SHARED_DIR "/flava-toy");
+
+// Measures the longest gap between 10 ms timer ticks: how long the GUI thread was unavailable.
+class LatencyProbe : public QObject
+{
+public:
+    LatencyProbe()
+    {
+        m_timer.setInterval(10);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            if (m_clock.isValid())
+                m_worst = std::max(m_worst, m_clock.elapsed());
+            m_clock.restart();
+        });
+        m_timer.start();
+    }
+    qint64 worstMs() const { return m_worst; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_worst = 0;
+};
+
+void drop(QWidget *target, const QStringList &paths)
+{
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString &p : paths)
+        urls << QUrl::fromLocalFile(p);
+    mime.setUrls(urls);
+    const QPoint pos = target->rect().center();
+    QDragEnterEvent enter(pos, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent dropEvent(QPointF(pos), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &dropEvent);
+    QVERIFY(dropEvent.isAccepted());
+}
+
+} // namespace
+
+class tst_MainWindow : public QObject
+{
+    Q_OBJECT
+public:
+    static void initMain()
+    {
+        // Settings and thumbnails go to a throw-away home, never the developer's.
+        static QTemporaryDir home;
+        qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
+        qputenv("XDG_CACHE_HOME", home.filePath(QStringLiteral("cache")).toUtf8());
+        qputenv("XDG_DATA_HOME", home.filePath(QStringLiteral("data")).toUtf8());
+        qputenv("IMAGO_MODEL_DIR", home.filePath(QStringLiteral("no-model")).toUtf8());
+    }
+
+private Q_SLOTS:
+    void initTestCase();
+    void firstRunWithoutModel();
+    void dropIndexesAndSearchFinds();
+    void chineseUi();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void tst_MainWindow::initTestCase()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("imago-test"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    QVERIFY(m_dir.isValid());
+    applyLanguage(QStringLiteral("en"));
+}
+
+void tst_MainWindow::firstRunWithoutModel()
+{
+    MainWindowOptions o;
+    o.libraryDir = m_dir.filePath(QStringLiteral("lib-none"));
+    MainWindow w(o);
+    w.show();
+    QVERIFY(w.isShowingFirstRun());
+    QVERIFY(!FirstRunPage::checkModelFolder(m_dir.path()).isEmpty()); // not a model folder
+    QVERIFY(FirstRunPage::checkModelFolder(kToy).isEmpty());
+
+    // choosing the toy model opens it
+    Q_EMIT w.firstRunPage()->modelFolderChosen(kToy);
+    QTRY_VERIFY_WITH_TIMEOUT(w.service()->isOpen(), 20000);
+    QVERIFY(!w.isShowingFirstRun());
+
+    // a model folder that is not one: back to the first-run page with the reason
+    o.modelDir = m_dir.path();
+    MainWindow bad(o);
+    QTRY_COMPARE_WITH_TIMEOUT(bad.service()->state(), LibraryService::State::Failed, 20000);
+    QVERIFY(bad.isShowingFirstRun());
+}
+
+void tst_MainWindow::dropIndexesAndSearchFinds()
+{
+    MainWindowOptions o;
+    o.libraryDir = m_dir.filePath(QStringLiteral("lib"));
+    o.modelDir = kToy;
+    MainWindow w(o);
+    w.settings().rerankDepth = 0; // vector order: compared with the reference's ranking
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTRY_VERIFY_WITH_TIMEOUT(w.service()->isOpen(), 20000);
+    QVERIFY(w.searchBar()->isEnabled());
+
+    LatencyProbe probe;
+    // drop the evaluation folder from a "file manager"
+    QSignalSpy started(w.indexing(), &IndexingController::started);
+    QSignalSpy finished(w.indexing(), &IndexingController::finished);
+    const QString images = QDir::cleanPath(kToy + QStringLiteral("/eval/images"));
+    drop(&w, {images});
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(started.at(0).at(0).toStringList(), QStringList{images});
+    QVERIFY(w.indexing()->isRunning());
+
+    // searching works while indexing runs (whatever is in so far)
+    QTest::keyClicks(w.searchBar(), QStringLiteral("red"));
+    QTest::keyClick(w.searchBar(), Qt::Key_Return);
+
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    const auto summary = finished.at(0).at(0).value<IndexingSummary>();
+    QCOMPARE(summary.indexed + summary.unchanged, qint64(200));
+    QTRY_COMPARE_WITH_TIMEOUT(w.rootsModel()->rowCount(), 1, 10000);
+    QCOMPARE(w.rootsModel()->index(0).data(RootsModel::PathRole).toString(), images);
+    QTRY_COMPARE(w.rootsModel()->index(0).data(RootsModel::PhotosRole).toLongLong(), qint64(200));
+
+    // type the query, Enter: the reference's first result comes first
+    QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(w.searchBar()->hasFocus());
+    QTest::keyClick(w.searchBar(), Qt::Key_Escape);
+    QVERIFY(w.searchBar()->text().isEmpty());
+    QTest::keyClicks(w.searchBar(), QStringLiteral("a red star with a white background"));
+    QSignalSpy results(w.searchController(), &SearchController::resultsReady);
+    QSignalSpy failed(w.searchController(), &SearchController::failed);
+    QTest::keyClick(w.searchBar(), Qt::Key_Return);
+    // (the answer may already be in: keyClick can run the event loop)
+    QTRY_VERIFY2_WITH_TIMEOUT(!results.isEmpty() || !failed.isEmpty(), "no answer", 20000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.at(0).at(1).toString()));
+    QVERIFY(w.resultModel()->rowCount() > 10);
+    QCOMPARE(QFileInfo(w.resultModel()->index(0).data(ResultModel::PathRole).toString()).fileName(),
+             QStringLiteral("toy_006.jpg"));
+    QVERIFY(w.resultsHeaderText().contains(QStringLiteral("a red star")));
+    QCOMPARE(w.settings().history.value(0), QStringLiteral("a red star with a white background"));
+
+    // thumbnails arrive for the visible cells
+    QTRY_VERIFY_WITH_TIMEOUT(!w.resultModel()->index(0).data(Qt::DecorationRole).isNull(), 10000);
+
+    // with the rerank on, the grid reorders in place (no reset) and shows probabilities
+    w.settings().rerankDepth = 10;
+    QSignalSpy vector(w.searchController(), &SearchController::vectorResultsReady);
+    results.clear();
+    w.search(QStringLiteral("a photo of something orange"));
+    QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 20000);
+    QVERIFY(vector.count() >= 1);
+    QVERIFY(w.resultModel()->index(0).data(ResultModel::ProbabilityRole).isValid());
+
+    // arrows move in the grid
+    w.resultView()->setFocus();
+    w.resultView()->setCurrentIndex(w.resultModel()->index(0));
+    QTest::keyClick(w.resultView(), Qt::Key_Right);
+    QCOMPARE(w.resultView()->currentIndex().row(), 1);
+
+    // the GUI thread never stalled through indexing, searches and thumbnails
+    qInfo("worst event-loop gap: %lld ms", probe.worstMs());
+    QVERIFY2(probe.worstMs() < 500, qPrintable(QString::number(probe.worstMs())));
+}
+
+void tst_MainWindow::chineseUi()
+{
+    AppSettings s = AppSettings::load();
+    s.modelDir.clear(); // no model chosen: the first-run page
+    s.save();
+    applyLanguage(QStringLiteral("zh_CN"));
+    MainWindowOptions o;
+    o.libraryDir = m_dir.filePath(QStringLiteral("lib-zh"));
+    MainWindow w(o);
+    QCOMPARE(w.windowTitle(), QStringLiteral("Imago"));
+    QVERIFY(w.isShowingFirstRun());
+    QVERIFY(w.searchBar()->placeholderText().contains(QStringLiteral("搜索")));
+    applyLanguage(QStringLiteral("en")); // switching live retranslates
+    QTRY_VERIFY(w.searchBar()->placeholderText().startsWith(QStringLiteral("Search")));
+}
+
+QTEST_MAIN(tst_MainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,760 @@
+#include "main_window.h"
+
+#include "detail_pane.h"
+#include "first_run_page.h"
+#include "folders_panel.h"
+#include "indexing_controller.h"
+#include "indexing_status_widget.h"
+#include "library.h"
+#include "library_service.h"
+#include "rejected_model.h"
+#include "result_model.h"
+#include "result_view.h"
+#include "roots_model.h"
+#include "search_bar.h"
+#include "search_controller.h"
+#include "settings_dialog.h"
+#include "thumbnail_loader.h"
+#include "ui_language.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDBusConnection>
+#include <QDBusMessage>
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
+#include <QDesktopServices>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QScreen>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include <utility>
+
+namespace imago {
+
+namespace {
+
+constexpr int kResultsShown = 200;
+
+ModelChoice modelChoice(const AppSettings &s, const QString &modelDir)
+{
+    ModelChoice c;
+    c.modelDir = modelDir;
+    c.threads = s.threads;
+    c.device = s.device == AppSettings::Device::Cpu   ? ModelChoice::Device::Cpu
+               : s.device == AppSettings::Device::Gpu ? ModelChoice::Device::Gpu
+                                                      : ModelChoice::Device::Auto;
+    return c;
+}
+
+} // namespace
+
+MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
+    : QMainWindow(parent), m_options(options), m_settings(AppSettings::load())
+{
+    initResources();
+    m_service = new LibraryService(this);
+    m_indexing = new IndexingController(m_service, this);
+    m_search = new SearchController(m_service, this);
+    m_thumbs = new ThumbnailLoader(this);
+    m_results = new ResultModel(this);
+    m_results->setThumbnailLoader(m_thumbs);
+    m_roots = new RootsModel(this);
+    m_rejected = new RejectedModel(this);
+
+    buildUi();
+
+    connect(m_service, &LibraryService::opened, this, &MainWindow::onOpened);
+    connect(m_service, &LibraryService::openFailed, this, &MainWindow::onOpenFailed);
+    connect(m_search, &SearchController::vectorResultsReady, this, &MainWindow::onVectorResults);
+    connect(m_search, &SearchController::resultsReady, this, &MainWindow::onFinalResults);
+    connect(m_search, &SearchController::failed, this, [this](quint64 ticket, const QString &msg) {
+        if (ticket != 0 && m_search->isBusy())
+            return;
+        m_searchFailed = true;
+        m_searchError = msg;
+        m_reranking = false;
+        m_results->clear();
+        updateHeader();
+        updatePlaceholder();
+    });
+    connect(m_indexing, &IndexingController::started, this, [this](const QStringList &paths) {
+        m_roots->setBusyPaths(paths);
+        refreshOverview();
+    });
+    connect(m_indexing, &IndexingController::progressChanged, this, [this] {
+        if (!m_sinceOverview.isValid() || m_sinceOverview.elapsed() > 1500)
+            refreshOverview();
+    });
+    connect(m_indexing, &IndexingController::finished, this, [this] {
+        m_roots->setBusyPaths({});
+        refreshOverview();
+    });
+    connect(m_indexing, &IndexingController::failed, this, [this] {
+        m_roots->setBusyPaths({});
+        refreshOverview();
+    });
+
+    setAcceptDrops(true);
+    setWindowIcon(QIcon(QStringLiteral(":/icons/imago.svg")));
+    retranslate();
+
+    // A comfortable default size: most of a laptop screen, centred.
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1400, 900);
+    resize(std::min(1280, avail.width() * 9 / 10), std::min(820, avail.height() * 9 / 10));
+    openLibrary();
+}
+
+MainWindow::~MainWindow()
+{
+    // Order matters: the controllers wait for their work, then the library closes.
+    delete m_indexing;
+    m_indexing = nullptr;
+    delete m_search;
+    m_search = nullptr;
+    delete m_service;
+    m_service = nullptr;
+}
+
+void MainWindow::buildUi()
+{
+    m_stack = new QStackedWidget(this);
+    setCentralWidget(m_stack);
+
+    m_firstRun = new FirstRunPage(m_stack);
+    connect(m_firstRun, &FirstRunPage::modelFolderChosen, this, [this](const QString &dir) {
+        m_settings.modelDir = dir;
+        m_options.modelDir.clear(); // the choice beats a stale command-line value
+        m_settings.save();
+        openLibrary();
+    });
+
+    auto *mainPage = new QWidget(m_stack);
+    auto *mainLayout = new QVBoxLayout(mainPage);
+    mainLayout->setContentsMargins(0, 0, 0, 0);
+    mainLayout->setSpacing(0);
+
+    m_splitter = new QSplitter(Qt::Horizontal, mainPage);
+    m_splitter->setChildrenCollapsible(false);
+    m_folders = new FoldersPanel(m_roots, m_splitter);
+    m_folders->setExclusions(m_settings.excludedFolders);
+    m_folders->setMinimumWidth(200);
+    connect(m_folders, &FoldersPanel::addRequested, this, &MainWindow::addPaths);
+    connect(m_folders, &FoldersPanel::reindexRequested, this,
+            [this](const QString &f) { addPaths({f}); });
+    connect(m_folders, &FoldersPanel::removeRequested, this, [this](const QString &folder) {
+        if (!m_service->isOpen())
+            return;
+        statusBar()->showMessage(tr("Removing %1…").arg(QDir::toNativeSeparators(folder)));
+        m_service->post([folder](Library &lib) { return lib.forget({folder}).photos; })
+            .then(this,
+                  [this, folder](int photos) {
+                      statusBar()->showMessage(tr("Removed %1 (%n photo(s)).", nullptr, photos)
+                                                   .arg(QDir::toNativeSeparators(folder)),
+                                               6000);
+                      refreshOverview();
+                      if (!m_searchBar->text().isEmpty())
+                          search(m_searchBar->text());
+                  })
+            .onFailed(this, [this](const std::exception &e) {
+                QMessageBox::warning(this, tr("Remove folder"), exceptionMessage(e));
+            });
+    });
+    connect(m_folders, &FoldersPanel::exclusionsChanged, this, [this](const QStringList &f) {
+        m_settings.excludedFolders = f;
+        m_settings.save();
+    });
+    connect(m_folders, &FoldersPanel::searchInRequested, this, [this](const QString &folder) {
+        m_scope = folder;
+        if (!m_searchBar->text().trimmed().isEmpty())
+            search(m_searchBar->text());
+        else
+            updateHeader();
+        focusSearch();
+    });
+
+    auto *center = new QWidget(m_splitter);
+    auto *centerLayout = new QVBoxLayout(center);
+    centerLayout->setContentsMargins(0, 8, 0, 0);
+    centerLayout->setSpacing(4);
+    m_header = new QLabel(center);
+    m_header->setContentsMargins(12, 0, 12, 0);
+    m_header->setTextFormat(Qt::PlainText);
+    m_header->setForegroundRole(QPalette::PlaceholderText);
+    centerLayout->addWidget(m_header);
+    m_view = new ResultView(center);
+    m_view->setThumbnailLoader(m_thumbs);
+    m_view->setModel(m_results);
+    m_view->setThumbnailSize(m_settings.thumbnailSize);
+    m_view->setShowConfidence(m_settings.showConfidence);
+    centerLayout->addWidget(m_view, 1);
+    connect(m_view, &QListView::activated, this, [this](const QModelIndex &idx) {
+        if (const auto *r = m_results->resultAt(idx.row()))
+            openPhoto(r->path);
+    });
+    connect(m_view, &ResultView::contextMenuRequestedAt, this, &MainWindow::showResultMenu);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &MainWindow::currentResultChanged);
+    connect(m_results, &QAbstractItemModel::modelReset, this, &MainWindow::currentResultChanged);
+    connect(m_results, &QAbstractItemModel::layoutChanged, this, &MainWindow::currentResultChanged);
+
+    m_detail = new DetailPane(m_service->ioPool(), m_splitter);
+    m_detail->setMinimumWidth(240);
+
+    m_splitter->addWidget(m_folders);
+    m_splitter->addWidget(center);
+    m_splitter->addWidget(m_detail);
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setStretchFactor(2, 0);
+    m_splitter->setSizes({240, 720, 300});
+    mainLayout->addWidget(m_splitter, 1);
+
+    m_status = new IndexingStatusWidget(m_indexing, m_rejected, mainPage);
+    m_status->setAutoFillBackground(true);
+    m_status->setBackgroundRole(QPalette::AlternateBase);
+    m_status->hide();
+    mainLayout->addWidget(m_status);
+
+    m_stack->addWidget(m_firstRun);
+    m_stack->addWidget(mainPage);
+
+    // toolbar: the search field, centre stage
+    auto *bar = addToolBar(QString());
+    bar->setObjectName(QStringLiteral("searchToolbar"));
+    bar->setMovable(false);
+    bar->setFloatable(false);
+    bar->toggleViewAction()->setVisible(false);
+    bar->setContentsMargins(8, 4, 8, 4);
+    m_searchBar = new SearchBar(bar);
+    m_searchBar->setHistory(m_settings.history);
+    m_searchBar->setMinimumHeight(30);
+    bar->addWidget(m_searchBar);
+    connect(m_searchBar, &SearchBar::searchRequested, this, &MainWindow::search);
+    connect(m_searchBar, &SearchBar::cleared, this, &MainWindow::clearSearch);
+
+    // menus and actions
+    m_fileMenu = menuBar()->addMenu(QString());
+    m_addAction = m_fileMenu->addAction(QIcon::fromTheme(QStringLiteral("folder-new")), QString(),
+                                        m_folders, &FoldersPanel::chooseFolderToAdd);
+    m_addAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    m_settingsAction = m_fileMenu->addAction(QIcon::fromTheme(QStringLiteral("configure")),
+                                             QString(), this, &MainWindow::openSettings);
+    m_settingsAction->setShortcut(QKeySequence::Preferences);
+    m_settingsAction->setMenuRole(QAction::PreferencesRole);
+    m_fileMenu->addSeparator();
+    m_quitAction = m_fileMenu->addAction(QString(), this, &QWidget::close);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_viewMenu = menuBar()->addMenu(QString());
+    m_findAction = m_viewMenu->addAction(QString(), this, &MainWindow::focusSearch);
+    m_findAction->setShortcut(QKeySequence::Find);
+    m_confidenceAction = m_viewMenu->addAction(QString());
+    m_confidenceAction->setCheckable(true);
+    m_confidenceAction->setChecked(m_settings.showConfidence);
+    connect(m_confidenceAction, &QAction::toggled, this, [this](bool on) {
+        m_settings.showConfidence = on;
+        m_settings.save();
+        m_view->setShowConfidence(on);
+    });
+    m_helpMenu = menuBar()->addMenu(QString());
+    m_aboutAction = m_helpMenu->addAction(QString(), this, [this] {
+        QMessageBox::about(this, tr("About Imago"),
+                           tr("<h3>Imago %1</h3><p>Finds your own photos by what is in them, "
+                              "entirely on this computer.</p><p>Model: %2</p>")
+                               .arg(QCoreApplication::applicationVersion(),
+                                    m_service->isOpen()
+                                        ? QDir::toNativeSeparators(m_service->model()->directory())
+                                        : tr("not loaded")));
+    });
+
+    auto *slash = new QShortcut(QKeySequence(Qt::Key_Slash), this);
+    connect(slash, &QShortcut::activated, this, &MainWindow::focusSearch);
+    auto *esc = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    connect(esc, &QShortcut::activated, this, [this] {
+        m_searchBar->clear();
+        clearSearch();
+        focusSearch();
+    });
+
+    m_statusLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_statusLabel);
+    statusBar()->setSizeGripEnabled(true);
+}
+
+void MainWindow::retranslate()
+{
+    setWindowTitle(tr("Imago"));
+    m_fileMenu->setTitle(tr("&Library"));
+    m_addAction->setText(tr("&Add Folder…"));
+    m_settingsAction->setText(tr("&Settings…"));
+    m_quitAction->setText(tr("&Quit"));
+    m_viewMenu->setTitle(tr("&View"));
+    m_findAction->setText(tr("&Find"));
+    m_confidenceAction->setText(tr("Show &Confidence"));
+    m_helpMenu->setTitle(tr("&Help"));
+    m_aboutAction->setText(tr("&About Imago"));
+    updateHeader();
+    updatePlaceholder();
+    if (m_service->isOpen()) {
+        const QString dev = m_service->deviceName();
+        m_statusLabel->setText(m_service->isReadOnly()
+                                   ? tr("Read-only: another program is indexing this library")
+                                   : tr("Model on %1").arg(dev.isEmpty() ? tr("CPU") : dev.toUpper()));
+    } else {
+        m_statusLabel->clear();
+    }
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::LanguageChange)
+        retranslate();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    m_indexing->cancel();
+    m_search->cancel();
+    m_settings.history = m_searchBar->history();
+    m_settings.save();
+    QMainWindow::closeEvent(event);
+}
+
+bool MainWindow::isShowingFirstRun() const
+{
+    return m_stack->currentWidget() == m_firstRun;
+}
+
+QString MainWindow::resultsHeaderText() const
+{
+    return m_header->text();
+}
+
+void MainWindow::openLibrary()
+{
+    const QString modelDir = !m_options.modelDir.isEmpty() ? m_options.modelDir : m_settings.modelDir;
+    const QString libraryDir =
+        !m_options.libraryDir.isEmpty() ? m_options.libraryDir : m_settings.libraryDir;
+    m_openError.clear();
+    m_results->clear();
+    m_roots->setRoots({});
+    m_indexedPhotos = -1;
+    if (modelDir.isEmpty()) {
+        m_stack->setCurrentWidget(m_firstRun);
+        m_firstRun->setBusy(false);
+        return;
+    }
+    m_firstRun->setBusy(true, tr("Loading the model…"));
+    m_stack->setCurrentIndex(1);
+    m_searchBar->setEnabled(false);
+    m_folders->setWritable(false);
+    statusBar()->showMessage(tr("Loading the model from %1…").arg(QDir::toNativeSeparators(modelDir)));
+    updatePlaceholder();
+    m_service->open(libraryDir, modelChoice(m_settings, modelDir));
+}
+
+void MainWindow::onOpened()
+{
+    statusBar()->clearMessage();
+    m_stack->setCurrentIndex(1);
+    m_searchBar->setEnabled(true);
+    m_folders->setWritable(!m_service->isReadOnly());
+    IndexingOptions io;
+    io.scan.excludes = m_settings.excludedFolders;
+    m_indexing->setOptions(io);
+    retranslate();
+    refreshOverview();
+    focusSearch();
+    if (!m_options.addPaths.isEmpty())
+        addPaths(std::exchange(m_options.addPaths, {}));
+    if (!m_options.query.isEmpty())
+        search(std::exchange(m_options.query, {}));
+}
+
+void MainWindow::onOpenFailed(const QString &message)
+{
+    statusBar()->clearMessage();
+    m_openError = message;
+    // Without a usable model nothing works: back to the first-run page, with the reason.
+    m_stack->setCurrentWidget(m_firstRun);
+    m_firstRun->setError(tr("Imago could not open the model or the library:\n%1").arg(message));
+}
+
+QStringList MainWindow::localPathsOf(const QMimeData *mime)
+{
+    QStringList paths;
+    if (!mime || !mime->hasUrls())
+        return paths;
+    for (const QUrl &url : mime->urls()) {
+        if (!url.isLocalFile())
+            continue;
+        const QFileInfo info(url.toLocalFile());
+        if (info.exists())
+            paths << QDir::cleanPath(info.absoluteFilePath());
+    }
+    return paths;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->source() == nullptr && !localPathsOf(event->mimeData()).isEmpty() &&
+        m_service->isOpen() && !m_service->isReadOnly())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent *event)
+{
+    if (event->source() == nullptr && m_service->isOpen())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QStringList paths = localPathsOf(event->mimeData());
+    if (paths.isEmpty() || event->source() != nullptr)
+        return;
+    event->acceptProposedAction();
+    addPaths(paths);
+}
+
+void MainWindow::addPaths(const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return;
+    IndexingOptions io;
+    io.scan.excludes = m_settings.excludedFolders;
+    m_indexing->setOptions(io);
+    if (!m_indexing->start(paths))
+        QMessageBox::information(this, tr("Add folder"),
+                                 m_service->isReadOnly()
+                                     ? tr("This library is being changed by another program. "
+                                          "Try again when it has finished.")
+                                     : tr("The library is not open yet."));
+}
+
+void MainWindow::focusSearch()
+{
+    m_searchBar->setFocus(Qt::ShortcutFocusReason);
+    m_searchBar->selectAll();
+}
+
+void MainWindow::search(const QString &rawText)
+{
+    const QString text = rawText.trimmed();
+    if (text.isEmpty()) {
+        clearSearch();
+        return;
+    }
+    if (m_searchBar->text().trimmed() != text)
+        m_searchBar->setText(text);
+    m_settings.remember(text);
+    m_searchBar->setHistory(m_settings.history);
+    m_settings.save();
+    SearchRequest req;
+    req.text = text;
+    startSearch(req, tr("“%1”").arg(text));
+}
+
+void MainWindow::searchSimilar(const QString &photo, const QString &text)
+{
+    SearchRequest req;
+    req.photo = photo;
+    req.text = text.trimmed();
+    const QString name = QFileInfo(photo).fileName();
+    startSearch(req, req.text.isEmpty() ? tr("photos like %1").arg(name)
+                                        : tr("photos like %1 + “%2”").arg(name, req.text));
+}
+
+void MainWindow::startSearch(const SearchRequest &base, const QString &description)
+{
+    SearchRequest req = base;
+    req.options.top = kResultsShown;
+    req.options.rerank = m_settings.rerankDepth;
+    req.options.minProbability = m_settings.minConfidence;
+    req.options.under = m_scope;
+    m_description = description;
+    m_warnings.clear();
+    m_searchFailed = false;
+    const quint64 ticket = m_search->start(req);
+    if (ticket == 0) {
+        m_searchFailed = true;
+        m_searchError = tr("The library is not open yet.");
+    }
+    m_reranking = ticket != 0;
+    updateHeader();
+}
+
+void MainWindow::clearSearch()
+{
+    m_search->cancel();
+    m_shownTicket = 0;
+    m_description.clear();
+    m_warnings.clear();
+    m_searchFailed = false;
+    m_reranking = false;
+    m_scope.clear();
+    m_results->clear();
+    updateHeader();
+    updatePlaceholder();
+}
+
+void MainWindow::onVectorResults(quint64 ticket, const SearchResponse &r)
+{
+    m_shownTicket = ticket;
+    m_warnings = r.warnings;
+    m_results->setResults(r.results);
+    if (!r.results.empty()) {
+        m_view->setCurrentIndex(m_results->index(0));
+        m_autoSelected = r.results.front().path;
+    }
+    updateHeader();
+    updatePlaceholder();
+}
+
+void MainWindow::onFinalResults(quint64 ticket, const SearchResponse &r)
+{
+    m_reranking = false;
+    m_warnings = r.warnings;
+    if (m_shownTicket == ticket) {
+        // Keep a photo the person picked; a selection we made ourselves moves to the new best.
+        const QString before = selectedPath();
+        m_results->updateResults(r.results);
+        if (!before.isEmpty() && before == m_autoSelected && m_results->rowCount() > 0)
+            m_view->setCurrentIndex(m_results->index(0));
+    } else {
+        m_shownTicket = ticket;
+        m_results->setResults(r.results);
+        if (!r.results.empty()) {
+            m_view->setCurrentIndex(m_results->index(0));
+            m_autoSelected = r.results.front().path;
+        }
+    }
+    updateHeader();
+    updatePlaceholder();
+}
+
+void MainWindow::updateHeader()
+{
+    if (!m_header)
+        return;
+    QString text;
+    const QLocale loc;
+    if (m_searchFailed) {
+        text = tr("Search failed: %1").arg(m_searchError);
+    } else if (!m_description.isEmpty()) {
+        const int n = m_results->rowCount();
+        if (m_shownTicket == 0)
+            text = tr("Searching for %1…").arg(m_description);
+        else
+            text = tr("%n photo(s) for %1", nullptr, n).arg(m_description);
+        if (m_reranking && m_shownTicket != 0 && m_settings.rerankDepth > 0)
+            text += QStringLiteral(" · ") + tr("refining the order…");
+    }
+    if (!m_scope.isEmpty())
+        text += (text.isEmpty() ? QString() : QStringLiteral(" · ")) +
+                tr("in %1").arg(QDir::toNativeSeparators(m_scope));
+    for (const QString &w : m_warnings)
+        text += QStringLiteral(" · ") + w;
+    m_header->setText(text);
+    m_header->setVisible(!text.isEmpty());
+}
+
+void MainWindow::updatePlaceholder()
+{
+    if (!m_view)
+        return;
+    if (m_service->state() == LibraryService::State::Opening) {
+        m_view->setPlaceholderText(tr("Getting ready…"), tr("Loading the model. This takes a few "
+                                                            "seconds."));
+    } else if (!m_description.isEmpty() && m_shownTicket != 0 && m_results->rowCount() == 0) {
+        m_view->setPlaceholderText(tr("No photos match %1").arg(m_description),
+                                   m_settings.minConfidence > 0
+                                       ? tr("Try other words, or lower the confidence cut-off in "
+                                            "the settings.")
+                                       : tr("Try other words."));
+    } else if (m_indexedPhotos == 0 && m_roots->rowCount() == 0) {
+        m_view->setPlaceholderText(
+            tr("Your library is empty"),
+            tr("Drop a folder of photos here, or choose Add folder…, and Imago will index it. "
+               "You can search while it works."));
+    } else if (m_indexedPhotos == 0) {
+        m_view->setPlaceholderText(tr("No photos indexed yet"),
+                                   m_indexing->isRunning()
+                                       ? tr("Indexing is under way; you can search as soon as "
+                                            "the first photos are in.")
+                                       : tr("Drop a folder of photos here to add it."));
+    } else if (m_indexedPhotos > 0) {
+        m_view->setPlaceholderText(tr("What are you looking for?"),
+                                   tr("%n photo(s) ready to search. Describe what is in the "
+                                      "photo: “a red car”, “birthday cake with candles”.",
+                                      nullptr, int(std::min<std::int64_t>(m_indexedPhotos, INT32_MAX))));
+    } else {
+        m_view->setPlaceholderText(QString());
+    }
+}
+
+void MainWindow::refreshOverview()
+{
+    if (!m_service->isOpen())
+        return;
+    if (m_overviewBusy) {
+        m_overviewAgain = true;
+        return;
+    }
+    m_overviewBusy = true;
+    m_sinceOverview.start();
+    m_service->overview()
+        .then(this,
+              [this](const LibraryOverview &o) {
+                  m_overviewBusy = false;
+                  applyOverview(o);
+                  if (m_overviewAgain) {
+                      m_overviewAgain = false;
+                      refreshOverview();
+                  }
+                  Q_EMIT overviewRefreshed();
+              })
+        .onFailed(this, [this](const std::exception &e) {
+            m_overviewBusy = false;
+            statusBar()->showMessage(exceptionMessage(e), 8000);
+        });
+}
+
+void MainWindow::applyOverview(const LibraryOverview &o)
+{
+    m_roots->setRoots(o.roots);
+    m_rejected->setRejected(o.rejectedFiles);
+    m_status->setRejectedCount(o.rejected);
+    m_indexedPhotos = o.indexed;
+    const QLocale loc;
+    QString summary = tr("%n photo(s) in the library", nullptr,
+                         int(std::min<std::int64_t>(o.indexed, INT32_MAX)));
+    if (o.missing > 0)
+        summary += QLatin1Char('\n') + tr("%1 missing (kept)").arg(loc.toString(qint64(o.missing)));
+    if (o.stale > 0)
+        summary += QLatin1Char('\n') +
+                   tr("%1 to re-index for the new model").arg(loc.toString(qint64(o.stale)));
+    m_folders->setSummary(summary);
+    updatePlaceholder();
+}
+
+QString MainWindow::selectedPath() const
+{
+    const auto *r = m_results->resultAt(m_view->currentIndex().row());
+    return r ? r->path : QString();
+}
+
+void MainWindow::currentResultChanged()
+{
+    const auto *r = m_results->resultAt(m_view->currentIndex().row());
+    m_detail->showResult(r ? std::optional<SearchResult>(*r) : std::nullopt);
+}
+
+void MainWindow::openPhoto(const QString &path)
+{
+    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(path)))
+        statusBar()->showMessage(tr("No application to open %1").arg(path), 6000);
+}
+
+void MainWindow::showInFileManager(const QString &path)
+{
+    // The freedesktop FileManager1 interface selects the file in the user's file manager
+    // (Files, Dolphin, Nemo, Thunar...); without it, open the folder.
+    QDBusMessage call = QDBusMessage::createMethodCall(
+        QStringLiteral("org.freedesktop.FileManager1"), QStringLiteral("/org/freedesktop/FileManager1"),
+        QStringLiteral("org.freedesktop.FileManager1"), QStringLiteral("ShowItems"));
+    call << QStringList{QUrl::fromLocalFile(path).toString()} << QString();
+    const QString folder = QFileInfo(path).absolutePath();
+    QDBusConnection bus = QDBusConnection::sessionBus();
+    if (!bus.isConnected()) {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+        return;
+    }
+    auto *watcher = new QDBusPendingCallWatcher(bus.asyncCall(call, 5000), this);
+    connect(watcher, &QDBusPendingCallWatcher::finished, this, [folder](QDBusPendingCallWatcher *w) {
+        if (w->isError())
+            QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+        w->deleteLater();
+    });
+}
+
+void MainWindow::showResultMenu(const QModelIndex &index, const QPoint &globalPos)
+{
+    const auto *r = m_results->resultAt(index.row());
+    if (!r)
+        return;
+    const QString path = r->path;
+    QMenu menu(this);
+    QAction *open = menu.addAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open"),
+                                   this, [this, path] { openPhoto(path); });
+    menu.setDefaultAction(open);
+    menu.addAction(QIcon::fromTheme(QStringLiteral("system-file-manager")),
+                   tr("Show in &File Manager"), this, [this, path] { showInFileManager(path); });
+    menu.addAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("&Copy Path"), this, [path] {
+        QGuiApplication::clipboard()->setText(QDir::toNativeSeparators(path));
+    });
+    menu.addSeparator();
+    menu.addAction(QIcon::fromTheme(QStringLiteral("edit-find")), tr("Find &Similar Photos"), this,
+                   [this, path] { searchSimilar(path, {}); });
+    menu.addAction(tr("Search with This Photo and &Words…"), this, [this, path] {
+        bool ok = false;
+        const QString words = QInputDialog::getText(
+            this, tr("Search with this photo"),
+            tr("Photos like %1, and also:").arg(QFileInfo(path).fileName()), QLineEdit::Normal,
+            QString(), &ok);
+        if (ok)
+            searchSimilar(path, words);
+    });
+    menu.exec(globalPos);
+}
+
+void MainWindow::openSettings()
+{
+    SettingsDialog dlg(m_settings, m_service->deviceName(), this);
+    if (dlg.exec() != QDialog::Accepted)
+        return;
+    const AppSettings before = m_settings;
+    m_settings = dlg.result();
+    m_settings.save();
+    if (m_settings.language != before.language)
+        applyLanguage(m_settings.language);
+    if (m_settings.thumbnailSize != before.thumbnailSize)
+        m_view->setThumbnailSize(m_settings.thumbnailSize);
+    m_view->setShowConfidence(m_settings.showConfidence);
+    m_confidenceAction->setChecked(m_settings.showConfidence);
+    const bool reopen = m_settings.libraryDir != before.libraryDir ||
+                        m_settings.modelDir != before.modelDir ||
+                        m_settings.device != before.device || m_settings.threads != before.threads;
+    if (reopen) {
+        // An explicit choice in the settings beats --library/--model for the rest of the run.
+        if (m_settings.libraryDir != before.libraryDir)
+            m_options.libraryDir.clear();
+        if (m_settings.modelDir != before.modelDir)
+            m_options.modelDir.clear();
+        openLibrary();
+    } else if ((m_settings.rerankDepth != before.rerankDepth ||
+                m_settings.minConfidence != before.minConfidence) &&
+               !m_searchBar->text().trimmed().isEmpty()) {
+        search(m_searchBar->text());
+    }
+}
+
+} // namespace imago
