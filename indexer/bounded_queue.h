@@ -43,23 +43,6 @@ public:
         return item;
     }
 
-    // Like pop(), but gives up after `timeout` (nullopt) - for a batcher that flushes a partial
-    // batch when the input runs dry.
-    template<typename Duration>
-    std::optional<T> popFor(Duration timeout, bool *closedAndEmpty = nullptr)
-    {
-        std::unique_lock lock(m_mutex);
-        m_notEmpty.wait_for(lock, timeout, [&] { return m_closed || !m_items.empty(); });
-        if (closedAndEmpty)
-            *closedAndEmpty = m_closed && m_items.empty();
-        if (m_items.empty())
-            return std::nullopt;
-        T item = std::move(m_items.front());
-        m_items.pop_front();
-        m_notFull.notify_one();
-        return item;
-    }
-
     void close()
     {
         std::lock_guard lock(m_mutex);

@@ -40,6 +40,20 @@ void printJson(const QJsonDocument &doc)
     std::fflush(stdout);
 }
 
+QString formatDuration(double seconds)
+{
+    if (seconds < 0)
+        return QStringLiteral("--:--");
+    const qint64 s = qint64(seconds + 0.5);
+    return s >= 3600 ? QStringLiteral("%1:%2:%3")
+                           .arg(s / 3600)
+                           .arg((s / 60) % 60, 2, 10, QLatin1Char('0'))
+                           .arg(s % 60, 2, 10, QLatin1Char('0'))
+                     : QStringLiteral("%1:%2")
+                           .arg(s / 60, 2, 10, QLatin1Char('0'))
+                           .arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
 void printLine(const QString &text)
 {
     const QByteArray bytes = text.toUtf8();

@@ -61,6 +61,8 @@ int runModel(const QStringList &args);
 
 void printJson(const QJsonDocument &doc);
 void printLine(const QString &text);
+// "mm:ss" or "h:mm:ss"; "--:--" for a negative (unknown) duration.
+QString formatDuration(double seconds);
 
 // Opens a model folder (`dir` empty: $IMAGO_MODEL). Throws CliError naming the folder and the
 // problem.

@@ -28,19 +28,6 @@ void onSigint(int)
     std::signal(SIGINT, SIG_DFL);
 }
 
-QString formatEta(double seconds)
-{
-    if (seconds < 0)
-        return QStringLiteral("--:--");
-    const qint64 s = qint64(seconds + 0.5);
-    return s >= 3600 ? QStringLiteral("%1:%2:%3")
-                           .arg(s / 3600)
-                           .arg((s / 60) % 60, 2, 10, QLatin1Char('0'))
-                           .arg(s % 60, 2, 10, QLatin1Char('0'))
-                     : QStringLiteral("%1:%2").arg(s / 60, 2, 10, QLatin1Char('0'))
-                           .arg(s % 60, 2, 10, QLatin1Char('0'));
-}
-
 } // namespace
 
 int runIndex(const QStringList &args)
@@ -112,7 +99,7 @@ int runIndex(const QStringList &args)
                     .arg(pr.total)
                     .arg(pr.scanFinished ? QString() : QStringLiteral("+"))
                     .arg(pr.imagesPerSecond, 0, 'f', 1)
-                    .arg(formatEta(pr.etaSeconds))
+                    .arg(formatDuration(pr.etaSeconds))
                     .arg(pr.rejected);
             std::fputs(line.toUtf8().constData(), stdout);
             std::fflush(stdout);

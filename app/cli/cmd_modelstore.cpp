@@ -35,18 +35,6 @@ QString humanBytes(double bytes)
     return QStringLiteral("%1 MB").arg(bytes / 1e6, 0, 'f', 1);
 }
 
-QString duration(double seconds)
-{
-    if (seconds < 0)
-        return QStringLiteral("--:--");
-    const qint64 s = qint64(seconds + 0.5);
-    return s >= 3600 ? QStringLiteral("%1:%2:%3")
-                           .arg(s / 3600)
-                           .arg((s / 60) % 60, 2, 10, QLatin1Char('0'))
-                           .arg(s % 60, 2, 10, QLatin1Char('0'))
-                     : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-}
-
 QJsonObject infoJson(const ModelInfo &info, bool active)
 {
     return {{QStringLiteral("dir"), info.dir},
@@ -132,7 +120,7 @@ int runDownload(const QStringList &args)
                                  : QStringLiteral("%1  %2 / %3  %4/s  ETA %5")
                                        .arg(s.file, -24)
                                        .arg(humanBytes(double(s.bytesDone)), total,
-                                            humanBytes(s.bytesPerSecond), duration(s.etaSeconds));
+                                            humanBytes(s.bytesPerSecond), formatDuration(s.etaSeconds));
                          std::fprintf(stderr, "\r\033[K%s", line.toUtf8().constData());
                          std::fflush(stderr);
                      });

@@ -19,7 +19,8 @@ int main(int argc, char **argv)
     QApplication::setOrganizationName(QStringLiteral("imago"));
     QApplication::setApplicationDisplayName(QStringLiteral("Imago"));
     QApplication::setApplicationVersion(QStringLiteral(IMAGO_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("imago"));
+    // The app id: installer/io.github.imago.Imago.desktop (Wayland matches windows to it).
+    QApplication::setDesktopFileName(QStringLiteral("io.github.imago.Imago"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/imago.svg")));
 
     QCommandLineParser parser;

@@ -510,45 +510,35 @@ std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status,
         }
     }
     const std::int64_t now = nowMs();
+    // The same twelve parameters in both statements.
+    auto bindFacts = [&](SqlQuery &q) -> SqlQuery & {
+        return q.bind(1, path)
+            .bind(2, facts.size)
+            .bind(3, facts.mtime.toMSecsSinceEpoch())
+            .bind(4, facts.contentHash)
+            .bind(5, facts.width)
+            .bind(6, facts.height)
+            .bind(7, facts.format)
+            .bindTextOrNull(8, capturedText(facts.capturedAt))
+            .bind(9, facts.camera)
+            .bind(10, statusText(status))
+            .bind(11, reason)
+            .bind(12, now);
+    };
     if (id) {
-        m_db->query("UPDATE photos SET root_id = (SELECT r.id FROM roots r WHERE "
+        auto q = m_db->query("UPDATE photos SET root_id = (SELECT r.id FROM roots r WHERE "
                     "substr(?1, 1, length(r.prefix)) = r.prefix ORDER BY length(r.prefix) DESC "
                     "LIMIT 1), size = ?2, mtime_ms = ?3, content_hash = ?4, width = ?5, "
                     "height = ?6, format = ?7, captured_at = ?8, camera = ?9, status = ?10, "
-                    "reason = ?11, updated_ms = ?12 WHERE id = ?13")
-            .bind(1, path)
-            .bind(2, facts.size)
-            .bind(3, facts.mtime.toMSecsSinceEpoch())
-            .bind(4, facts.contentHash)
-            .bind(5, facts.width)
-            .bind(6, facts.height)
-            .bind(7, facts.format)
-            .bindTextOrNull(8, capturedText(facts.capturedAt))
-            .bind(9, facts.camera)
-            .bind(10, statusText(status))
-            .bind(11, reason)
-            .bind(12, now)
-            .bind(13, *id)
-            .run();
+                    "reason = ?11, updated_ms = ?12 WHERE id = ?13");
+        bindFacts(q).bind(13, *id).run();
     } else {
-        m_db->query("INSERT INTO photos(root_id, path, size, mtime_ms, content_hash, width, "
+        auto q = m_db->query("INSERT INTO photos(root_id, path, size, mtime_ms, content_hash, width, "
                     "height, format, captured_at, camera, status, reason, added_ms, updated_ms) "
                     "VALUES ((SELECT r.id FROM roots r WHERE substr(?1, 1, length(r.prefix)) = "
                     "r.prefix ORDER BY length(r.prefix) DESC LIMIT 1), ?1, ?2, ?3, ?4, ?5, ?6, "
-                    "?7, ?8, ?9, ?10, ?11, ?12, ?12)")
-            .bind(1, path)
-            .bind(2, facts.size)
-            .bind(3, facts.mtime.toMSecsSinceEpoch())
-            .bind(4, facts.contentHash)
-            .bind(5, facts.width)
-            .bind(6, facts.height)
-            .bind(7, facts.format)
-            .bindTextOrNull(8, capturedText(facts.capturedAt))
-            .bind(9, facts.camera)
-            .bind(10, statusText(status))
-            .bind(11, reason)
-            .bind(12, now)
-            .run();
+                    "?7, ?8, ?9, ?10, ?11, ?12, ?12)");
+        bindFacts(q).run();
         id = m_db->lastInsertId();
     }
     if (oldStatus != status &&

@@ -34,9 +34,7 @@ FlavaNetImpl::FlavaNetImpl(const FlavaConfig &cfg) : m_cfg(cfg)
     itm_head = register_module("itm_head", ItmHead(cfg.hiddenSize));
 }
 
-namespace {
-
-at::ScalarType toTorch(DType t)
+at::ScalarType torchScalarType(DType t)
 {
     switch (t) {
     case DType::F32: return at::kFloat;
@@ -52,6 +50,8 @@ at::ScalarType toTorch(DType t)
     }
     return at::kFloat;
 }
+
+namespace {
 
 std::string shapeText(at::IntArrayRef shape)
 {
@@ -91,7 +91,7 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint)
         auto *base = const_cast<std::uint8_t *>(view->data) +
                      view->storageOffset * static_cast<std::int64_t>(dtypeSize(view->dtype));
         const auto source = at::from_blob(base, view->shape, view->strides,
-                                          at::TensorOptions().dtype(toTorch(view->dtype)));
+                                          at::TensorOptions().dtype(torchScalarType(view->dtype)));
         param.copy_(source);
     }
     finalize();

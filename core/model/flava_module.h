@@ -15,6 +15,9 @@
 
 namespace imago::flava {
 
+// The LibTorch scalar type of a checkpoint dtype.
+at::ScalarType torchScalarType(DType t);
+
 // HF clamps the contrastive log-temperature to [0, ln 100] before exponentiating.
 constexpr double kLogitScaleMax = 4.6052;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "checkpoint.h"
+#include "flava_module.h"
 
 #include <ATen/ATen.h>
 #include <QString>
@@ -12,24 +13,6 @@
 
 namespace imago::test {
 
-inline at::ScalarType scalarType(flava::DType t)
-{
-    using flava::DType;
-    switch (t) {
-    case DType::F32: return at::kFloat;
-    case DType::F16: return at::kHalf;
-    case DType::BF16: return at::kBFloat16;
-    case DType::F64: return at::kDouble;
-    case DType::I64: return at::kLong;
-    case DType::I32: return at::kInt;
-    case DType::I16: return at::kShort;
-    case DType::I8: return at::kChar;
-    case DType::U8: return at::kByte;
-    case DType::Bool: return at::kBool;
-    }
-    return at::kFloat;
-}
-
 // Every tensor of a checkpoint, copied into owned tensors.
 inline std::map<std::string, at::Tensor> loadTensors(const std::string &file)
 {
@@ -38,7 +21,7 @@ inline std::map<std::string, at::Tensor> loadTensors(const std::string &file)
     for (const auto &v : ck.tensors()) {
         auto *p = const_cast<std::uint8_t *>(v.data) +
                   v.storageOffset * static_cast<std::int64_t>(flava::dtypeSize(v.dtype));
-        out[v.name] = at::from_blob(p, v.shape, v.strides, scalarType(v.dtype)).clone();
+        out[v.name] = at::from_blob(p, v.shape, v.strides, flava::torchScalarType(v.dtype)).clone();
     }
     return out;
 }

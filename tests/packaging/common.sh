@@ -1,0 +1,17 @@
+# Shared by the packaging checks: failure reporting and the files every install must have.
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*"; }
+
+# required_files APP_ID [gui]: paths relative to the install prefix.
+required_files() {
+  local id=$1 size
+  echo bin/imago-cli lib/imago/libimago_sentencepiece.so share/imago/bench_python.py \
+       share/man/man1/imago-cli.1.gz
+  if [ "${2:-}" = gui ]; then
+    echo bin/imago share/man/man1/imago.1.gz share/applications/$id.desktop \
+         share/metainfo/$id.metainfo.xml share/icons/hicolor/scalable/apps/$id.svg
+    for size in 16 22 24 32 48 64 128 256 512; do
+      echo share/icons/hicolor/${size}x${size}/apps/$id.png
+    done
+  fi
+}
