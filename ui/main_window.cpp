@@ -7,6 +7,8 @@
 #include "indexing_status_widget.h"
 #include "library.h"
 #include "library_service.h"
+#include "model_downloader.h"
+#include "model_store.h"
 #include "rejected_model.h"
 #include "result_model.h"
 #include "result_view.h"
@@ -145,6 +147,8 @@ void MainWindow::buildUi()
         m_settings.save();
         openLibrary();
     });
+    m_firstRun->setDownloadAvailable(true);
+    connect(m_firstRun, &FirstRunPage::downloadRequested, this, &MainWindow::downloadModel);
 
     auto *mainPage = new QWidget(m_stack);
     auto *mainLayout = new QVBoxLayout(mainPage);
@@ -755,6 +759,45 @@ void MainWindow::openSettings()
                !m_searchBar->text().trimmed().isEmpty()) {
         search(m_searchBar->text());
     }
+}
+
+void MainWindow::downloadModel()
+{
+    if (m_downloader)
+        return;
+    DownloadOptions options;
+    options.targetDir = ModelStore::defaultModelDir();
+    // A half-finished earlier download resumes from its .part files.
+    m_downloader = new ModelDownloader(options, this);
+    m_firstRun->setBusy(true, tr("Preparing the download…"));
+    connect(m_downloader, &ModelDownloader::progressChanged, this, [this](const DownloadProgress &p) {
+        const double mb = 1024.0 * 1024.0;
+        if (p.bytesTotal > 0)
+            m_firstRun->setBusy(true, tr("Downloading the model: %1 of %2 MB (%3 MB/s), about %4 min left")
+                                          .arg(p.bytesDone / mb, 0, 'f', 0)
+                                          .arg(p.bytesTotal / mb, 0, 'f', 0)
+                                          .arg(p.bytesPerSecond / mb, 0, 'f', 1)
+                                          .arg(p.etaSeconds < 0 ? QStringLiteral("?")
+                                                                : QString::number(int(p.etaSeconds / 60) + 1)));
+        else
+            m_firstRun->setBusy(true, tr("Downloading the model: %1 MB").arg(p.bytesDone / mb, 0, 'f', 0));
+    });
+    connect(m_downloader, &ModelDownloader::finished, this, [this](const QString &dir) {
+        m_downloader->deleteLater();
+        m_downloader = nullptr;
+        ModelStore().setActiveModel(dir);
+        m_settings.modelDir = dir;
+        m_options.modelDir.clear();
+        m_settings.save();
+        openLibrary();
+    });
+    connect(m_downloader, &ModelDownloader::failed, this, [this](const DownloadFailure &f) {
+        m_downloader->deleteLater();
+        m_downloader = nullptr;
+        m_firstRun->setBusy(false);
+        m_firstRun->setError(tr("The download failed: %1\nClick Download again to resume.").arg(f.message));
+    });
+    m_downloader->start();
 }
 
 } // namespace imago

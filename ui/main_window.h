@@ -29,6 +29,7 @@ namespace imago {
 class DetailPane;
 class FirstRunPage;
 class FoldersPanel;
+class ModelDownloader;
 class IndexingController;
 class IndexingStatusWidget;
 class LibraryService;
@@ -98,6 +99,9 @@ private:
     void buildUi();
     void retranslate();
     void openLibrary();
+    // First run: fetch facebook/flava-full into the default model folder (resumable; progress
+    // on the first-run page), then open it.
+    void downloadModel();
     void onOpened();
     void onOpenFailed(const QString &message);
     void startSearch(const struct SearchRequest &request, const QString &description);
@@ -125,6 +129,7 @@ private:
 
     QStackedWidget *m_stack = nullptr;
     FirstRunPage *m_firstRun = nullptr;
+    ModelDownloader *m_downloader = nullptr;
     QSplitter *m_splitter = nullptr;
     SearchBar *m_searchBar = nullptr;
     FoldersPanel *m_folders = nullptr;
