@@ -2,6 +2,7 @@
 
 #include "detail_pane.h"
 #include "first_run_page.h"
+#include "folder_watcher.h"
 #include "folders_panel.h"
 #include "indexing_controller.h"
 #include "indexing_status_widget.h"
@@ -105,8 +106,18 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
         if (!m_sinceOverview.isValid() || m_sinceOverview.elapsed() > 1500)
             refreshOverview();
     });
+    m_watcher = new FolderWatcher(this);
+    connect(m_watcher, &FolderWatcher::changed, this, [this](const QStringList &roots) {
+        for (const QString &r : roots)
+            if (!m_watchPending.contains(r))
+                m_watchPending << r;
+        if (!m_indexing->isRunning() && m_indexing->start(m_watchPending))
+            m_watchPending.clear();
+    });
     connect(m_indexing, &IndexingController::finished, this, [this] {
         m_roots->setBusyPaths({});
+        if (!m_watchPending.isEmpty() && m_indexing->start(m_watchPending))
+            m_watchPending.clear();
         refreshOverview();
     });
     connect(m_indexing, &IndexingController::failed, this, [this] {
@@ -645,6 +656,11 @@ void MainWindow::refreshOverview()
 void MainWindow::applyOverview(const LibraryOverview &o)
 {
     m_roots->setRoots(o.roots);
+    QStringList rootPaths;
+    for (const auto &r : o.roots)
+        rootPaths << r.path;
+    if (rootPaths != m_watcher->roots() && !m_service->isReadOnly())
+        m_watcher->watch(rootPaths);
     m_rejected->setRejected(o.rejectedFiles);
     m_status->setRejectedCount(o.rejected);
     m_indexedPhotos = o.indexed;

@@ -30,6 +30,7 @@ class DetailPane;
 class FirstRunPage;
 class FoldersPanel;
 class ModelDownloader;
+class FolderWatcher;
 class IndexingController;
 class IndexingStatusWidget;
 class LibraryService;
@@ -130,6 +131,10 @@ private:
     QStackedWidget *m_stack = nullptr;
     FirstRunPage *m_firstRun = nullptr;
     ModelDownloader *m_downloader = nullptr;
+    // Re-indexes a root when its files change (inotify, or a periodic rescan where that cannot
+    // work); changes seen during a run are indexed right after it.
+    FolderWatcher *m_watcher = nullptr;
+    QStringList m_watchPending;
     QSplitter *m_splitter = nullptr;
     SearchBar *m_searchBar = nullptr;
     FoldersPanel *m_folders = nullptr;

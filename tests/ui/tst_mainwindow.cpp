@@ -14,6 +14,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QMimeData>
 #include <QSignalSpy>
@@ -88,6 +89,7 @@ private Q_SLOTS:
     void firstRunWithoutModel();
     void dropIndexesAndSearchFinds();
     void chineseUi();
+    void newPhotosInAWatchedFolderAreIndexed();
 
 private:
     QTemporaryDir m_dir;
@@ -211,6 +213,31 @@ void tst_MainWindow::chineseUi()
     QVERIFY(w.searchBar()->placeholderText().contains(QStringLiteral("搜索")));
     applyLanguage(QStringLiteral("en")); // switching live retranslates
     QTRY_VERIFY(w.searchBar()->placeholderText().startsWith(QStringLiteral("Search")));
+}
+
+void tst_MainWindow::newPhotosInAWatchedFolderAreIndexed()
+{
+    QTemporaryDir photos;
+    const QString root = QDir::cleanPath(photos.path());
+    const QString images = kToy + QStringLiteral("/eval/images/");
+    QVERIFY(QFile::copy(images + "toy_000.jpg", root + "/a.jpg"));
+    MainWindowOptions o;
+    o.libraryDir = m_dir.filePath(QStringLiteral("lib-watch"));
+    o.modelDir = kToy;
+    MainWindow w(o);
+    w.show();
+    QTRY_VERIFY_WITH_TIMEOUT(w.service()->isOpen(), 20000);
+    QSignalSpy finished(w.indexing(), &IndexingController::finished);
+    drop(&w, {root});
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.rootsModel()->rowCount(), 1, 10000);
+    QTRY_COMPARE(w.rootsModel()->index(0).data(RootsModel::PhotosRole).toLongLong(), qint64(1));
+
+    // A photo appears in the folder (a camera import, a file manager copy): no click needed.
+    QVERIFY(QFile::copy(images + "toy_003.jpg", root + "/b.jpg"));
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 2, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.rootsModel()->index(0).data(RootsModel::PhotosRole).toLongLong(),
+                              qint64(2), 10000);
 }
 
 QTEST_MAIN(tst_MainWindow)
