@@ -1,11 +1,14 @@
 // imago-cli index: the batch indexer for scripts and servers.
 #include "cli_common.h"
 
+#include "folder_watcher.h"
 #include "indexing_run.h"
 #include "library.h"
 #include "model_session.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
+#include <QTimer>
 #include <QJsonObject>
 
 #include <atomic>
@@ -39,6 +42,10 @@ int runIndex(const QStringList &args)
                  QStringLiteral("N")});
     p.addOption({QStringLiteral("json"), QStringLiteral("Print the JSON summary (also the "
                                                         "default when stdout is not a terminal).")});
+    p.addOption({QStringLiteral("watch"),
+                 QStringLiteral("After indexing, keep watching the folders and index new, changed "
+                                "and deleted photos as they appear (one summary per run) until "
+                                "Ctrl-C.")});
     if (!parseArgs(p, args,
                    QStringLiteral(
                        "Index photo folders (or single files): new and changed photos are "
@@ -74,80 +81,110 @@ int runIndex(const QStringList &args)
         throw CliError(QString::fromUtf8(e.what()));
     }
 
-    IndexingRun run(*library, session, options);
-    g_interrupted = false;
-    std::signal(SIGINT, onSigint);
-    std::signal(SIGTERM, onSigint);
-    std::atomic<bool> finished{false};
-    std::thread watcher([&] {
-        while (!finished.load()) {
-            if (g_interrupted.load()) {
-                run.cancel();
-                return;
+    auto indexOnce = [&](const QStringList &roots) -> IndexingSummary {
+        IndexingRun run(*library, session, options);
+        g_interrupted = false;
+        std::signal(SIGINT, onSigint);
+        std::signal(SIGTERM, onSigint);
+        std::atomic<bool> finished{false};
+        std::thread watcher([&] {
+            while (!finished.load()) {
+                if (g_interrupted.load()) {
+                    run.cancel();
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-    });
-    IndexingSummary summary;
-    try {
-        summary = run.run(paths, [&](const IndexingProgress &pr) {
-            if (json)
-                return;
-            const QString line =
-                QStringLiteral("\r%1/%2%3  %4 img/s  ETA %5  rejected %6 ")
-                    .arg(pr.done)
-                    .arg(pr.total)
-                    .arg(pr.scanFinished ? QString() : QStringLiteral("+"))
-                    .arg(pr.imagesPerSecond, 0, 'f', 1)
-                    .arg(formatDuration(pr.etaSeconds))
-                    .arg(pr.rejected);
-            std::fputs(line.toUtf8().constData(), stdout);
-            std::fflush(stdout);
         });
-    } catch (const std::exception &e) {
+        IndexingSummary summary;
+        try {
+            summary = run.run(roots, [&](const IndexingProgress &pr) {
+                if (json)
+                    return;
+                const QString line =
+                    QStringLiteral("\r%1/%2%3  %4 img/s  ETA %5  rejected %6 ")
+                        .arg(pr.done)
+                        .arg(pr.total)
+                        .arg(pr.scanFinished ? QString() : QStringLiteral("+"))
+                        .arg(pr.imagesPerSecond, 0, 'f', 1)
+                        .arg(formatDuration(pr.etaSeconds))
+                        .arg(pr.rejected);
+                std::fputs(line.toUtf8().constData(), stdout);
+                std::fflush(stdout);
+            });
+        } catch (const std::exception &e) {
+            finished = true;
+            watcher.join();
+            std::signal(SIGINT, SIG_DFL);
+            throw CliError(QString::fromUtf8(e.what()));
+        }
         finished = true;
         watcher.join();
         std::signal(SIGINT, SIG_DFL);
-        throw CliError(QString::fromUtf8(e.what()));
-    }
-    finished = true;
-    watcher.join();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
 
-    if (json) {
-        QJsonArray failures;
-        for (const auto &f : summary.failures)
-            failures.append(QJsonObject{{QStringLiteral("path"), f.path},
-                                        {QStringLiteral("reason"), f.reason}});
-        QJsonObject out{{QStringLiteral("indexed"), summary.indexed},
-                        {QStringLiteral("unchanged"), summary.unchanged},
-                        {QStringLiteral("rejected"), summary.rejected},
-                        {QStringLiteral("missing"), summary.missing},
-                        {QStringLiteral("moved"), summary.moved},
-                        {QStringLiteral("seconds"), summary.seconds},
-                        {QStringLiteral("images_per_second"), summary.imagesPerSecond},
-                        {QStringLiteral("failures"), failures},
-                        {QStringLiteral("cancelled"), summary.cancelled}};
-        if (!summary.offlineRoots.isEmpty())
-            out.insert(QStringLiteral("offline_roots"), QJsonArray::fromStringList(summary.offlineRoots));
-        printJson(QJsonDocument(out));
-    } else {
-        printLine(QString());
-        printLine(QStringLiteral("%1 indexed, %2 unchanged (%3 moved), %4 rejected, %5 missing in "
-                                 "%6 s (%7 images/s)%8")
-                      .arg(summary.indexed)
-                      .arg(summary.unchanged)
-                      .arg(summary.moved)
-                      .arg(summary.rejected)
-                      .arg(summary.missing)
-                      .arg(summary.seconds, 0, 'f', 1)
-                      .arg(summary.imagesPerSecond, 0, 'f', 2)
-                      .arg(summary.cancelled ? QStringLiteral(", interrupted") : QString()));
-        for (const auto &f : summary.failures)
-            std::fprintf(stderr, "rejected: %s: %s\n", qPrintable(f.path), qPrintable(f.reason));
-        for (const auto &r : summary.offlineRoots)
-            std::fprintf(stderr, "offline (photos kept): %s\n", qPrintable(r));
+        if (json) {
+            QJsonArray failures;
+            for (const auto &f : summary.failures)
+                failures.append(QJsonObject{{QStringLiteral("path"), f.path},
+                                            {QStringLiteral("reason"), f.reason}});
+            QJsonObject out{{QStringLiteral("indexed"), summary.indexed},
+                            {QStringLiteral("unchanged"), summary.unchanged},
+                            {QStringLiteral("rejected"), summary.rejected},
+                            {QStringLiteral("missing"), summary.missing},
+                            {QStringLiteral("moved"), summary.moved},
+                            {QStringLiteral("seconds"), summary.seconds},
+                            {QStringLiteral("images_per_second"), summary.imagesPerSecond},
+                            {QStringLiteral("failures"), failures},
+                            {QStringLiteral("cancelled"), summary.cancelled}};
+            if (!summary.offlineRoots.isEmpty())
+                out.insert(QStringLiteral("offline_roots"), QJsonArray::fromStringList(summary.offlineRoots));
+            printJson(QJsonDocument(out));
+        } else {
+            printLine(QString());
+            printLine(QStringLiteral("%1 indexed, %2 unchanged (%3 moved), %4 rejected, %5 missing in "
+                                     "%6 s (%7 images/s)%8")
+                          .arg(summary.indexed)
+                          .arg(summary.unchanged)
+                          .arg(summary.moved)
+                          .arg(summary.rejected)
+                          .arg(summary.missing)
+                          .arg(summary.seconds, 0, 'f', 1)
+                          .arg(summary.imagesPerSecond, 0, 'f', 2)
+                          .arg(summary.cancelled ? QStringLiteral(", interrupted") : QString()));
+            for (const auto &f : summary.failures)
+                std::fprintf(stderr, "rejected: %s: %s\n", qPrintable(f.path), qPrintable(f.reason));
+            for (const auto &r : summary.offlineRoots)
+                std::fprintf(stderr, "offline (photos kept): %s\n", qPrintable(r));
+        }
+        return summary;
+    };
+    IndexingSummary summary = indexOnce(paths);
+    if (p.isSet(QStringLiteral("watch")) && !summary.cancelled) {
+        FolderWatcher watcher;
+        QStringList roots;
+        for (const auto &r : library->roots())
+            roots << r.path;
+        watcher.watch(roots);
+        QTimer interrupt;
+        QObject::connect(&interrupt, &QTimer::timeout, [&] {
+            if (g_interrupted.load())
+                QCoreApplication::quit();
+        });
+        std::signal(SIGINT, onSigint);
+        std::signal(SIGTERM, onSigint);
+        interrupt.start(100);
+        QObject::connect(&watcher, &FolderWatcher::changed, [&](const QStringList &changed) {
+            summary = indexOnce(changed);
+            if (summary.cancelled)
+                QCoreApplication::quit();
+            std::signal(SIGINT, onSigint);
+            std::signal(SIGTERM, onSigint);
+        });
+        QCoreApplication::exec();
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+        return 130;
     }
     return summary.cancelled ? 130 : 0;
 }
