@@ -6,6 +6,7 @@
 #include "preprocess.h"
 
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QTextStream>
 
 #include <cstdio>
@@ -125,8 +126,11 @@ bool parseArgs(QCommandLineParser &parser, const QStringList &args, const QStrin
     if (!parser.parse(args))
         throw CliError(parser.errorText(), kExitUsage);
     if (parser.isSet(help)) {
-        printLine(parser.helpText().replace(QStringLiteral("Usage: imago-cli"),
-                                            QStringLiteral("Usage: ") + args.value(0)));
+        // Qt names the program by its path; the verb line ("imago-cli search") says more.
+        QString text = parser.helpText();
+        text.replace(QRegularExpression(QStringLiteral("^Usage: \\S+")),
+                     QStringLiteral("Usage: ") + args.value(0));
+        printLine(text);
         return false;
     }
     return true;

@@ -226,6 +226,12 @@ int runBench(const QStringList &args)
             {QStringLiteral("query_p50_ms"), queryP50},
             {QStringLiteral("query_p95_ms"), queryP95},
             {QStringLiteral("rerank20_ms"), model.itm20Ms},
+            {QStringLiteral("rerank_ms_by_r"), [&] {
+                 QJsonObject o;
+                 for (const auto &[r, ms] : model.itmMs)
+                     o.insert(QString::number(r), ms);
+                 return o;
+             }()},
             {QStringLiteral("int8_rerank20_ms"), model.int8Rerank20Ms},
             {QStringLiteral("rerank20_cold_ms_estimated"), cold},
             {QStringLiteral("peak_rss_mb"), peak},

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct BenchmarkReport
     int bestBatch = 0;
     double text8Ms = 0, text77Ms = 0, itm1Ms = 0, itm20Ms = 0;
     double int8ImagesPerSecond = 0, int8Rerank20Ms = 0;
+    std::map<int, double> itmMs; // rerank latency by R (warm: image states given)
 };
 
 SystemInfo systemInfo();

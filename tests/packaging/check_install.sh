@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # packaging_install: `cmake --install` into a DESTDIR puts every file where a desktop install
 # needs it, the installed programs resolve all their libraries without the build tree, and the
-# installed imago-cli runs: --version, and embed with the reference model gives exactly what the
-# build tree's imago-cli gives.
+# installed imago-cli runs: --version, and embed (reference and toy models) gives exactly what
+# the build tree's imago-cli gives.
 #   usage: check_install.sh BUILD_DIR APP_ID VERSION SHARED_DIR BUILD_IMAGO_CLI gui|nogui
 set -euo pipefail
 build=$1 id=$2 version=$3 shared=$4 build_cli=$5 gui=$6
@@ -56,22 +56,31 @@ if [ "$gui" = gui ]; then
     fail "installed imago --version is wrong"
 fi
 
-note "$cli embed --model $shared/flava-reference --text hello --json"
-args=(embed --model "$shared/flava-reference" --text hello --text "a red triangle" --json
-      --threads 1 --device cpu)
-"$cli" "${args[@]}" >"$tmp/installed.json" || fail "installed imago-cli embed failed"
-"$build_cli" "${args[@]}" >"$tmp/build.json" || fail "build tree imago-cli embed failed"
-python3 - "$tmp/installed.json" "$tmp/build.json" <<'PY' || fail "embed output is wrong"
+# embed with the reference model (a photo through the installed decoders; its vocabulary is
+# the first 1000 BERT ids only, so the text is "!", id 999) and with the toy model ("hello").
+embed_check() { # model-folder expected-sources... -- embed arguments...
+  local model=$1; shift
+  local sources=() args=(embed --model "$model" --json --threads 1 --device cpu)
+  while [ "$1" != -- ]; do sources+=("$1"); shift; done; shift
+  args+=("$@")
+  note "imago-cli ${args[*]}"
+  "$cli" "${args[@]}" >"$tmp/installed.json" || fail "installed imago-cli embed failed"
+  "$build_cli" "${args[@]}" >"$tmp/build.json" || fail "build tree imago-cli embed failed"
+  python3 - "$tmp/installed.json" "$tmp/build.json" "${sources[@]}" <<'PY' ||
 import json, math, sys
 got, want = (json.load(open(p)) for p in sys.argv[1:3])
-assert [e["source"] for e in got] == ["hello", "a red triangle"], got
-assert all(e["kind"] == "text" for e in got)
+assert [e["source"] for e in got] == sys.argv[3:], [e["source"] for e in got]
 for g, w in zip(got, want):
-    assert len(g["embedding"]) == len(w["embedding"]) > 0
+    assert g["kind"] == w["kind"] and len(g["embedding"]) == len(w["embedding"]) > 0
     norm = math.sqrt(sum(x * x for x in g["embedding"]))
-    assert abs(norm - 1) < 1e-4, f"not L2-normalised: {norm}"
+    assert abs(norm - 1) < 1e-4, f"{g['source']}: not L2-normalised ({norm})"
     diff = max(abs(a - b) for a, b in zip(g["embedding"], w["embedding"]))
-    assert diff < 1e-6, f"installed and build tree differ by {diff}"
+    assert diff < 1e-6, f"{g['source']}: installed and build tree differ by {diff}"
 print(f"-- {len(got)} embeddings of {len(got[0]['embedding'])} values, as the build tree's")
 PY
+    fail "embed output from $model is wrong"
+}
+photo=$shared/corpus/jpeg/hopper_gray.jpg
+embed_check "$shared/flava-reference" "$photo" "!" -- --image "$photo" --text "!"
+embed_check "$shared/flava-toy" hello -- --text hello
 note "packaging install OK"

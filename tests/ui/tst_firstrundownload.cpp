@@ -9,6 +9,7 @@
 
 #include <QApplication>
 #include <QFileInfo>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -27,6 +28,9 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_firstrundownload"));
         applyLanguage(QStringLiteral("en"));
         QTemporaryDir dir;
+        // Hermetic: no settings or remembered model from an earlier run or from the user.
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.filePath("config"));
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.filePath("config"));
         const QString toy = QStringLiteral(IMAGO_SHARED_DIR "/flava-toy");
         FakeHub hub;
         for (const char *f : {"config.json", "model.safetensors", "vocab.txt",
