@@ -2,11 +2,11 @@
 
 #include "bounded_queue.h"
 #include "catalog.h"
+#include "content_hash.h"
 #include "library.h"
 #include "model_session.h"
 #include "preprocess.h"
 
-#include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -224,8 +224,7 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
             continue;
         }
         facts.size = bytes.size(); // what was actually read (the file may have changed since)
-        facts.contentHash =
-            QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+        facts.contentHash = photoContentHashOf(bytes);
 
         // Same bytes as a vector the library already has (this file unchanged but touched, a
         // moved file, or a copy): no need for the model.

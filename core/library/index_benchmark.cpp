@@ -136,7 +136,7 @@ benchmarkVectorIndex(const IndexBenchmarkOptions &options,
         };
 
         // FAISS on its own, both ways.
-        {
+        if (options.faissBaselines) {
             faiss::IndexFlatIP raw(options.dim);
             raw.add(faiss::Index::idx_t(n), data.data());
             std::vector<float> scores(options.k);

@@ -26,6 +26,7 @@ struct IndexBenchmarkOptions
     std::size_t queries = 200; // timed queries per row
     std::size_t k = 10;
     bool ivf = true; // include an IVF row per size (its build takes most of the time)
+    bool faissBaselines = true; // include FAISS's own scalar and BLAS scans (slow at 1M)
     std::uint64_t seed = 7;
 };
 
