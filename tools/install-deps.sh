@@ -12,7 +12,7 @@ packages=(
   libopenblas0-openmp
   python3-torch python3-pil python3-numpy
   xvfb xauth imagemagick desktop-file-utils appstream dpkg-dev file groff-base
-  fonts-wqy-microhei
+  fonts-wqy-microhei qt6-translations-l10n
 )
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
