@@ -14,6 +14,9 @@
 #include <QLoggingCategory>
 
 #include <exception>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <optional>
 #include <thread>
 #include <unordered_set>
@@ -341,6 +344,10 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
     std::vector<std::thread> decodePool;
     for (int i = 0; i < decoders; ++i)
         decodePool.emplace_back([&] {
+            // The model is the bottleneck: let decoding use what the model's threads leave
+            // (their serial stretches, waits), rather than preempting them. Linux gives each
+            // thread its own nice value.
+            ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), 10);
             attempt([&] { d->decode(work, decoded, results); });
             if (d->cancelled.load())
                 work.close(); // the scanner may be waiting to push
