@@ -119,6 +119,8 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
         if (!m_watchPending.isEmpty() && m_indexing->start(m_watchPending))
             m_watchPending.clear();
         refreshOverview();
+        if (!m_description.isEmpty())
+            startSearch(m_lastRequest, m_description); // include what was just indexed
     });
     connect(m_indexing, &IndexingController::failed, this, [this] {
         m_roots->setBusyPaths({});
@@ -500,6 +502,7 @@ void MainWindow::searchSimilar(const QString &photo, const QString &text)
 
 void MainWindow::startSearch(const SearchRequest &base, const QString &description)
 {
+    m_lastRequest = base;
     SearchRequest req = base;
     req.options.top = kResultsShown;
     req.options.rerank = m_settings.rerankDepth;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "app_settings.h"
+#include "search_controller.h"
 #include "search_engine.h"
 
 #include <QElapsedTimer>
@@ -105,7 +106,7 @@ private:
     void downloadModel();
     void onOpened();
     void onOpenFailed(const QString &message);
-    void startSearch(const struct SearchRequest &request, const QString &description);
+    void startSearch(const SearchRequest &request, const QString &description);
     void onVectorResults(quint64 ticket, const SearchResponse &r);
     void onFinalResults(quint64 ticket, const SearchResponse &r);
     void applyOverview(const LibraryOverview &o);
@@ -135,6 +136,8 @@ private:
     // work); changes seen during a run are indexed right after it.
     FolderWatcher *m_watcher = nullptr;
     QStringList m_watchPending;
+    // The search on screen, run again when indexing finishes so new photos show up in it.
+    SearchRequest m_lastRequest;
     QSplitter *m_splitter = nullptr;
     SearchBar *m_searchBar = nullptr;
     FoldersPanel *m_folders = nullptr;

@@ -10,6 +10,9 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QIcon>
+#include <QPalette>
+#include <QStyle>
+#include <QStyleFactory>
 
 int main(int argc, char **argv)
 {
@@ -49,7 +52,35 @@ int main(int argc, char **argv)
     parser.addOption(library);
     parser.addOption(model);
     parser.addOption(lang);
+    const QCommandLineOption theme(QStringLiteral("theme"),
+                                   QStringLiteral("system (default), light or dark."),
+                                   QStringLiteral("THEME"));
+    parser.addOption(theme);
     parser.process(app);
+    // The window draws with palette roles only, so it follows a dark desktop theme as is;
+    // --theme forces one where the desktop gives none (e.g. a bare X session).
+    if (const QString t = parser.value(theme); t == QLatin1String("dark") || t == QLatin1String("light")) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QPalette p = QApplication::style()->standardPalette();
+        if (t == QLatin1String("dark")) {
+            const QColor window(0x2b, 0x2b, 0x2e), base(0x1e, 0x1e, 0x20), text(0xe8, 0xe8, 0xea);
+            p.setColor(QPalette::Window, window);
+            p.setColor(QPalette::WindowText, text);
+            p.setColor(QPalette::Base, base);
+            p.setColor(QPalette::AlternateBase, window.lighter(115));
+            p.setColor(QPalette::Text, text);
+            p.setColor(QPalette::Button, window.lighter(110));
+            p.setColor(QPalette::ButtonText, text);
+            p.setColor(QPalette::ToolTipBase, base);
+            p.setColor(QPalette::ToolTipText, text);
+            p.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9a, 0xa0));
+            p.setColor(QPalette::Highlight, QColor(0x3d, 0x7a, 0xd6));
+            p.setColor(QPalette::HighlightedText, Qt::white);
+            p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x70, 0x70, 0x75));
+            p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x70, 0x70, 0x75));
+        }
+        QApplication::setPalette(p);
+    }
 
     auto absolute = [](const QString &dir) {
         return dir.isEmpty() ? dir : QDir::cleanPath(QFileInfo(dir).absoluteFilePath());

@@ -233,11 +233,19 @@ void tst_MainWindow::newPhotosInAWatchedFolderAreIndexed()
     QTRY_COMPARE_WITH_TIMEOUT(w.rootsModel()->rowCount(), 1, 10000);
     QTRY_COMPARE(w.rootsModel()->index(0).data(RootsModel::PhotosRole).toLongLong(), qint64(1));
 
+    // A search on screen...
+    w.settings().rerankDepth = 0;
+    QTest::keyClicks(w.searchBar(), QStringLiteral("a red shape"));
+    QTest::keyClick(w.searchBar(), Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(w.resultModel()->rowCount(), 1, 20000);
+
     // A photo appears in the folder (a camera import, a file manager copy): no click needed.
     QVERIFY(QFile::copy(images + "toy_003.jpg", root + "/b.jpg"));
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 2, 30000);
     QTRY_COMPARE_WITH_TIMEOUT(w.rootsModel()->index(0).data(RootsModel::PhotosRole).toLongLong(),
                               qint64(2), 10000);
+    // ...is run again once indexing is done, so the new photo shows up in it.
+    QTRY_COMPARE_WITH_TIMEOUT(w.resultModel()->rowCount(), 2, 20000);
 }
 
 QTEST_MAIN(tst_MainWindow)
