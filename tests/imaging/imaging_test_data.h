@@ -15,7 +15,7 @@
 namespace imago::testdata {
 
 inline const QString kShared = QStringLiteral(IMAGO_SHARED_DIR);
-inline const QString kDataDir = QStringLiteral(IMAGO_IMAGING_DATA_DIR);
+inline const QString kDataDir = QStringLiteral(IMAGO_TEST_DATA_DIR "/imaging");
 inline const QString kCorpus = kShared + QStringLiteral("/corpus/");
 inline const QString kPreprocess = kShared + QStringLiteral("/flava-reference/preprocess/");
 

@@ -18,7 +18,7 @@ using namespace imago;
 
 namespace {
 
-const QString kDataDir = QStringLiteral(IMAGO_IMAGING_DATA_DIR);
+const QString kDataDir = QStringLiteral(IMAGO_TEST_DATA_DIR "/imaging");
 
 RgbImage imageFromTensor(const flava::TensorView &t)
 {

@@ -9,12 +9,28 @@
 #include <QFileInfo>
 #include <QTest>
 
+#include <sqlite3.h>
+
 #include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
 
 namespace imago::test {
+
+// Raw SQL on a catalog file, for damage the Catalog API deliberately cannot do.
+inline void rawExec(const QString &file, const char *sql)
+{
+    sqlite3 *db = nullptr;
+    QCOMPARE(sqlite3_open(QFile::encodeName(file).constData(), &db), SQLITE_OK);
+    char *err = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    const QString msg = err ? QString::fromUtf8(err) : QString();
+    sqlite3_free(err);
+    sqlite3_close(db);
+    QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
+}
+
 
 inline void normalise(float *v, std::size_t dim)
 {

@@ -35,18 +35,6 @@ std::int64_t rawInt(const QString &file, const char *sql)
     return v;
 }
 
-void rawExec(const QString &file, const char *sql)
-{
-    sqlite3 *db = nullptr;
-    QCOMPARE(sqlite3_open(QFile::encodeName(file).constData(), &db), SQLITE_OK);
-    char *err = nullptr;
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-    const QString msg = err ? QString::fromUtf8(err) : QString();
-    sqlite3_free(err);
-    sqlite3_close(db);
-    QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
-}
-
 } // namespace
 
 class tst_Catalog : public QObject

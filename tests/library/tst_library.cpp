@@ -31,18 +31,6 @@ LibraryOptions withModel(const QString &model)
     return o;
 }
 
-void rawExec(const QString &file, const char *sql)
-{
-    sqlite3 *db = nullptr;
-    QCOMPARE(sqlite3_open(QFile::encodeName(file).constData(), &db), SQLITE_OK);
-    char *err = nullptr;
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-    const QString msg = err ? QString::fromUtf8(err) : QString();
-    sqlite3_free(err);
-    sqlite3_close(db);
-    QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
-}
-
 std::vector<std::int64_t> idsOf(const std::vector<SearchHit> &hits)
 {
     std::vector<std::int64_t> out;
