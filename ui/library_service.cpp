@@ -119,6 +119,9 @@ void LibraryService::open(const QString &libraryDir, const ModelChoice &choice)
 
     ModelSessionOptions options;
     options.model.threads = choice.threads;
+    // Queries through the int8 text encoder: ~3x faster on a CPU, and the toy evaluation's
+    // retrieval figures before and after rerank stay within 0.02 of fp32 (tst_searchengine).
+    options.model.textPrecision = flava::Precision::Int8;
     options.model.device = choice.device == ModelChoice::Device::Cpu   ? flava::Device::Cpu
                            : choice.device == ModelChoice::Device::Gpu ? flava::Device::Cuda
                                                                        : flava::Device::Auto;

@@ -2,6 +2,8 @@
 // JSON output, and loading a model folder with its tokenizer and preprocessing settings.
 #pragma once
 
+#include "flava_model.h"
+
 #include <QCommandLineParser>
 #include <QJsonDocument>
 #include <QString>
@@ -66,10 +68,12 @@ QString formatDuration(double seconds);
 
 // Opens a model folder (`dir` empty: $IMAGO_MODEL). Throws CliError naming the folder and the
 // problem.
-// Precision is fp32 (the reference's arithmetic) unless --precision int8 asks for the ~2x
-// faster dynamic int8 encoders (see the README's performance section for its measured quality).
-std::shared_ptr<const ModelSession> openModel(const QString &dir, const QCommandLineParser &parser,
-                                              bool needWeights = true);
+// The image and ITM encoders run in fp32 (the reference's arithmetic) unless --precision int8
+// asks for the ~2x faster dynamic int8 ones; the text encoder in `queryPrecision` unless
+// --query-precision says otherwise (see the README's performance section for measured quality).
+std::shared_ptr<const ModelSession>
+openModel(const QString &dir, const QCommandLineParser &parser, bool needWeights = true,
+          flava::Precision queryPrecision = flava::Precision::Int8);
 
 // Decodes and preprocesses one image file into CHW floats for the model. Throws CliError
 // naming the file and the reason.
@@ -84,7 +88,8 @@ namespace imago::cli {
 // printed (the verb should return 0).
 bool parseArgs(QCommandLineParser &parser, const QStringList &args, const QString &description,
                const QString &positionalSyntax = {});
-// --model DIR, --threads N, --device, --precision: the options every model-using verb takes.
+// --model DIR, --threads N, --device, --precision, --query-precision: the options every
+// model-using verb takes.
 void addModelOptions(QCommandLineParser &parser);
 int threadsOption(const QCommandLineParser &parser);
 // --library DIR (default $IMAGO_LIBRARY, else the per-user data folder) and its value.

@@ -58,7 +58,7 @@ int runEmbed(const QStringList &args)
     if (!p.positionalArguments().isEmpty())
         throw CliError(QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments()[0]),
                        kExitUsage);
-    const auto m = openModel(p.value(QStringLiteral("model")), p);
+    const auto m = openModel(p.value(QStringLiteral("model")), p, true, flava::Precision::Float32);
     const std::size_t e = m->model()->embeddingDim();
 
     std::vector<float> pixels;
@@ -115,7 +115,7 @@ int runMatch(const QStringList &args)
                        kExitUsage);
     const QString image = p.value(QStringLiteral("image"));
     const QString text = p.value(QStringLiteral("text"));
-    const auto m = openModel(p.value(QStringLiteral("model")), p);
+    const auto m = openModel(p.value(QStringLiteral("model")), p, true, flava::Precision::Float32);
     const auto chw = preprocessImage(image, m->preprocess(), p.isSet(kFast));
     const auto enc = m->model()->encodeImages(chw, 1);
     const auto ids = m->tokenizer().encode(text.toStdString()).ids;

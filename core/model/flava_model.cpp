@@ -30,6 +30,7 @@ struct FlavaModel::Private
     at::Device device = at::kCPU;
     at::ScalarType dtype = at::kFloat;
     Precision precision = Precision::Float32;
+    Precision textPrecision = Precision::Float32;
 
     at::Tensor pixelsToDevice(std::span<const float> pixels, int count) const
     {
@@ -40,8 +41,8 @@ struct FlavaModel::Private
                                         std::to_string(s) + " pixel floats, got " +
                                         std::to_string(pixels.size()));
         auto t = at::from_blob(const_cast<float *>(pixels.data()), {count, c, s, s}, at::kFloat);
-        return t.to(device, dtype, /*non_blocking=*/false, /*copy=*/device.is_cpu() &&
-                                                                 dtype == at::kFloat);
+        return t.to(device, dtype, /*non_blocking=*/false,
+                    /*copy=*/device.is_cpu() && dtype == at::kFloat);
     }
 
     static std::vector<float> toVector(const at::Tensor &t)
@@ -132,9 +133,12 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
 
     p->net = FlavaNet(p->cfg);
     p->net->load(checkpoint);
-    if (!cuda && options.precision == Precision::Int8) {
-        p->net->finalize(/*int8=*/true);
-        p->precision = Precision::Int8;
+    if (!cuda &&
+        (options.precision == Precision::Int8 || options.textPrecision == Precision::Int8)) {
+        p->net->finalize(options.precision == Precision::Int8,
+                         options.textPrecision == Precision::Int8);
+        p->precision = options.precision;
+        p->textPrecision = options.textPrecision;
     }
     if (cuda) {
         p->device = at::Device(at::kCUDA, 0);
@@ -145,8 +149,8 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
 
-std::unique_ptr<FlavaModel> FlavaModel::createRandom(const FlavaConfig &config,
-                                                     const ModelOptions &options, std::uint64_t seed)
+std::unique_ptr<FlavaModel>
+FlavaModel::createRandom(const FlavaConfig &config, const ModelOptions &options, std::uint64_t seed)
 {
     auto p = std::make_unique<Private>();
     p->cfg = config;
@@ -156,19 +160,45 @@ std::unique_ptr<FlavaModel> FlavaModel::createRandom(const FlavaConfig &config,
     at::manual_seed(seed);
     p->net = FlavaNet(config);
     p->net->eval();
-    const bool int8 = options.precision == Precision::Int8;
-    p->net->finalize(int8);
+    p->net->finalize(options.precision == Precision::Int8,
+                     options.textPrecision == Precision::Int8);
     p->precision = options.precision;
+    p->textPrecision = options.textPrecision;
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
 
-const FlavaConfig &FlavaModel::config() const { return d->cfg; }
-const std::filesystem::path &FlavaModel::directory() const { return d->dir; }
-const std::string &FlavaModel::identity() const { return d->identity; }
-std::string FlavaModel::deviceName() const { return d->device.str(); }
-Precision FlavaModel::precision() const { return d->precision; }
-int FlavaModel::imageSize() const { return d->cfg.image.imageSize; }
-int FlavaModel::embeddingDim() const { return d->cfg.projectionDim; }
+const FlavaConfig &FlavaModel::config() const
+{
+    return d->cfg;
+}
+const std::filesystem::path &FlavaModel::directory() const
+{
+    return d->dir;
+}
+const std::string &FlavaModel::identity() const
+{
+    return d->identity;
+}
+std::string FlavaModel::deviceName() const
+{
+    return d->device.str();
+}
+Precision FlavaModel::precision() const
+{
+    return d->precision;
+}
+Precision FlavaModel::textPrecision() const
+{
+    return d->textPrecision;
+}
+int FlavaModel::imageSize() const
+{
+    return d->cfg.image.imageSize;
+}
+int FlavaModel::embeddingDim() const
+{
+    return d->cfg.projectionDim;
+}
 float FlavaModel::temperature() const
 {
     c10::InferenceMode guard;
@@ -181,18 +211,18 @@ std::vector<float> FlavaModel::embedImages(std::span<const float> pixels, int co
     if (count == 0)
         return {};
     const auto out = d->net->flava->image_model->forward(d->pixelsToDevice(pixels, count));
-    return Private::toVector(FlavaNetImpl::normalize(d->net->imageFeatures(out.last).to(at::kFloat)));
+    return Private::toVector(
+        FlavaNetImpl::normalize(d->net->imageFeatures(out.last).to(at::kFloat)));
 }
 
-std::vector<ImageEncoding> FlavaModel::encodeImages(std::span<const float> pixels,
-                                                    int count) const
+std::vector<ImageEncoding> FlavaModel::encodeImages(std::span<const float> pixels, int count) const
 {
     c10::InferenceMode guard;
     if (count == 0)
         return {};
     const auto out = d->net->flava->image_model->forward(d->pixelsToDevice(pixels, count));
-    const auto emb = Private::toVector(
-        FlavaNetImpl::normalize(d->net->imageFeatures(out.last).to(at::kFloat)));
+    const auto emb =
+        Private::toVector(FlavaNetImpl::normalize(d->net->imageFeatures(out.last).to(at::kFloat)));
     const std::size_t e = d->cfg.projectionDim;
     std::vector<ImageEncoding> result(count);
     for (int i = 0; i < count; ++i) {
@@ -224,7 +254,8 @@ std::vector<float> FlavaModel::embedTexts(const std::vector<std::vector<std::int
         keep[i].narrow(0, 0, static_cast<int64_t>(t.size())).fill_(1);
     }
     const auto out = d->net->flava->text_model->forward(ids.to(d->device), keep.to(d->device));
-    return Private::toVector(FlavaNetImpl::normalize(d->net->textFeatures(out.last).to(at::kFloat)));
+    return Private::toVector(
+        FlavaNetImpl::normalize(d->net->textFeatures(out.last).to(at::kFloat)));
 }
 
 std::vector<ItmScore> FlavaModel::match(std::span<const std::shared_ptr<const ImageStates>> images,
@@ -247,7 +278,7 @@ std::vector<ItmScore> FlavaModel::match(std::span<const std::shared_ptr<const Im
             throw std::invalid_argument("match() was given a null image state");
         stack.push_back(img->preNorm);
     }
-    const auto imageStates = at::stack(stack);                         // [P, 1+N, Di]
+    const auto imageStates = at::stack(stack); // [P, 1+N, Di]
     const auto p = imageStates.size(0);
     const auto mm = d->net->multimodal(imageStates, text.expand({p, -1, -1}), at::Tensor());
     const auto logits = d->net->itm(mm.last).to(at::kCPU, at::kFloat).contiguous(); // [P, 2]

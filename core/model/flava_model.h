@@ -30,16 +30,18 @@ namespace imago::flava {
 
 enum class Device { Auto, Cpu, Cuda };
 
-// Float32: exact (the reference's arithmetic). Int8: on CPU, the image and multimodal encoders'
-// linear layers run as dynamic int8 (~2x faster here; embeddings agree with fp32 to cosine
-// >= 0.99, see tst_flavamodel). On CUDA the model always runs in half precision.
+// Float32: exact (the reference's arithmetic). Int8: on CPU, the encoder blocks' linear layers
+// run as dynamic int8 (~2x faster for images, ~3x for a short query, which is bound by reading
+// the weights; embeddings agree with fp32 to cosine >= 0.99, see tst_flavatoy). On CUDA the
+// model always runs in half precision.
 enum class Precision { Float32, Int8 };
 
 struct ModelOptions
 {
     Device device = Device::Auto; // Auto: CUDA when LibTorch has it, else CPU
     int threads = 0;              // CPU intra-op threads; 0 = the cores idle right now
-    Precision precision = Precision::Float32;
+    Precision precision = Precision::Float32;     // image and multimodal encoders
+    Precision textPrecision = Precision::Float32; // text encoder (queries and ITM's text side)
 };
 
 // The image encoder's pre-final-LayerNorm hidden states of one image: the input ITM needs.
@@ -78,6 +80,7 @@ public:
     const std::string &identity() const;
     std::string deviceName() const; // "cpu" or "cuda:0"
     Precision precision() const;
+    Precision textPrecision() const;
     int imageSize() const;           // model input side, from the config
     int embeddingDim() const;        // projection_dim
     float temperature() const;       // exp(clamp(logit_scale)) for contrastive logits

@@ -98,10 +98,10 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint)
     eval();
 }
 
-void FlavaNetImpl::finalize(bool int8)
+void FlavaNetImpl::finalize(bool int8, bool int8Text)
 {
     flava->image_model->finalize(int8);
-    flava->text_model->finalize(false);
+    flava->text_model->finalize(int8Text);
     flava->multimodal_model->finalize(int8);
 }
 

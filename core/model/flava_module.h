@@ -45,9 +45,9 @@ public:
     void load(const Checkpoint &checkpoint);
     // Derives the fused/reshaped operands the forward passes use from the parameters; load()
     // calls it, and so must anyone who sets or moves parameters another way.
-    // int8: the image and multimodal encoders' block linears run as dynamic int8 (the text
-    // encoder, cheap per query, stays fp32).
-    void finalize(bool int8 = false);
+    // int8: the image and multimodal encoders' block linears run as dynamic int8; int8Text:
+    // the text encoder's.
+    void finalize(bool int8 = false, bool int8Text = false);
 
     const FlavaConfig &config() const { return m_cfg; }
 

@@ -30,9 +30,9 @@ class tst_FlavaToy : public QObject
     Q_OBJECT
 
 private:
-    std::unique_ptr<FlavaModel> fp32, int8;
+    std::unique_ptr<FlavaModel> fp32, int8, int8Text;
     std::unique_ptr<Tokenizer> tokenizer;
-    QStringList names;        // image file names, eval order
+    QStringList names;         // image file names, eval order
     std::vector<float> pixels; // all images, CHW
     std::vector<float> fp32Embeds;
     QJsonArray queries;
@@ -45,7 +45,8 @@ private:
         const int e = model.embeddingDim();
         for (const auto &qv : queries) {
             const auto q = qv.toObject();
-            const auto ids = tokenizer->encode(q.value(QStringLiteral("text")).toString().toStdString()).ids;
+            const auto ids =
+                tokenizer->encode(q.value(QStringLiteral("text")).toString().toStdString()).ids;
             const auto t = model.embedTexts({ids});
             std::vector<std::pair<float, int>> scored;
             for (int i = 0; i < names.size(); ++i) {
@@ -76,6 +77,10 @@ private Q_SLOTS:
         fp32 = FlavaModel::load(kToy.toStdString(), {Device::Cpu, 1, Precision::Float32});
         int8 = FlavaModel::load(kToy.toStdString(), {Device::Cpu, 1, Precision::Int8});
         QVERIFY(int8->precision() == Precision::Int8);
+        int8Text = FlavaModel::load(kToy.toStdString(),
+                                    {Device::Cpu, 1, Precision::Float32, Precision::Int8});
+        QVERIFY(int8Text->textPrecision() == Precision::Int8);
+        QVERIFY(int8Text->precision() == Precision::Float32);
         tokenizer = Tokenizer::fromModelFolder(kToy.toStdString(),
                                                fp32->config().text.maxPositionEmbeddings);
         QFile f(kToy + "/eval/expected.json");
@@ -93,7 +98,8 @@ private Q_SLOTS:
             const QString name = QFile::exists(jpg) ? stem + ".jpg" : stem + ".png";
             names << name;
             std::vector<float> chw(3 * 64 * 64);
-            const auto r = preprocessImageFile(kToy + "/eval/images/" + name, cfg, false, chw.data());
+            const auto r =
+                preprocessImageFile(kToy + "/eval/images/" + name, cfg, false, chw.data());
             QVERIFY2(r.ok(), qPrintable(name + ": " + r.error));
             pixels.insert(pixels.end(), chw.begin(), chw.end());
         }
@@ -102,7 +108,8 @@ private Q_SLOTS:
 
     void imageEmbeddingsMatchReference()
     {
-        const auto expected = test::loadTensors((kToy + "/eval/image_embeds.safetensors").toStdString());
+        const auto expected =
+            test::loadTensors((kToy + "/eval/image_embeds.safetensors").toStdString());
         for (int i = 0; i < names.size(); ++i) {
             const auto it = expected.find(names[i].toStdString());
             QVERIFY2(it != expected.end(), qPrintable(names[i]));
@@ -122,8 +129,9 @@ private Q_SLOTS:
             for (const auto &x : q.value(QStringLiteral("input_ids")).toArray())
                 ids.push_back(x.toInteger());
             // The tokenizer reproduces the reference's unpadded ids.
-            QCOMPARE(tokenizer->encode(q.value(QStringLiteral("text")).toString().toStdString()).ids,
-                     ids);
+            QCOMPARE(
+                tokenizer->encode(q.value(QStringLiteral("text")).toString().toStdString()).ids,
+                ids);
             const auto t = fp32->embedTexts({ids});
             std::vector<std::shared_ptr<const ImageStates>> states;
             std::vector<float> candidatePixels;
@@ -143,7 +151,8 @@ private Q_SLOTS:
             const auto itm = q.value(QStringLiteral("itm_top20")).toArray();
             QCOMPARE(scores.size(), std::size_t(itm.size()));
             for (std::size_t j = 0; j < scores.size(); ++j) {
-                const auto logits = itm[qsizetype(j)].toObject().value(QStringLiteral("logits")).toArray();
+                const auto logits =
+                    itm[qsizetype(j)].toObject().value(QStringLiteral("logits")).toArray();
                 QVERIFY(std::abs(scores[j].logitNoMatch - logits[0].toDouble()) <= 1e-4);
                 QVERIFY(std::abs(scores[j].logitMatch - logits[1].toDouble()) <= 1e-4);
             }
@@ -177,6 +186,32 @@ private Q_SLOTS:
         // Measured: R@5 and MRR hold within 0.02; R@1 moves by up to 2 of 60 queries whose top
         // two cosines are near-ties (0.583 vs 0.617). That is why int8 is opt-in, not default.
         QVERIFY(std::abs(m.r1 - ref.value(QStringLiteral("R@1")).toDouble()) <= 0.05);
+        QVERIFY(std::abs(m.r5 - ref.value(QStringLiteral("R@5")).toDouble()) <= 0.02);
+        QVERIFY(std::abs(m.mrr - ref.value(QStringLiteral("MRR")).toDouble()) <= 0.02);
+    }
+
+    void int8TextAgreesWithFp32()
+    {
+        // Query vectors from the int8 text encoder against fp32's, over every eval query; then
+        // the retrieval figures with fp32 image vectors (what a library indexed in fp32 sees).
+        double worst = 1;
+        for (const auto &qv : queries) {
+            const auto ids =
+                tokenizer
+                    ->encode(qv.toObject().value(QStringLiteral("text")).toString().toStdString())
+                    .ids;
+            const auto a = fp32->embedTexts({ids}), b = int8Text->embedTexts({ids});
+            double dot = 0;
+            for (std::size_t k = 0; k < a.size(); ++k)
+                dot += double(a[k]) * b[k];
+            worst = std::min(worst, dot);
+        }
+        qInfo("int8 text vs fp32: worst query-embedding cosine %.5f", worst);
+        QVERIFY2(worst >= 0.99, qPrintable(QString::number(worst)));
+        const auto ref = expectedMetrics.value(QStringLiteral("contrastive")).toObject();
+        const Metrics m = retrieval(*int8Text, fp32Embeds);
+        qInfo("int8 text retrieval: R@1 %.3f R@5 %.3f MRR %.3f", m.r1, m.r5, m.mrr);
+        QVERIFY(std::abs(m.r1 - ref.value(QStringLiteral("R@1")).toDouble()) <= 0.02);
         QVERIFY(std::abs(m.r5 - ref.value(QStringLiteral("R@5")).toDouble()) <= 0.02);
         QVERIFY(std::abs(m.mrr - ref.value(QStringLiteral("MRR")).toDouble()) <= 0.02);
     }

@@ -31,6 +31,8 @@ class tst_SearchEngine : public QObject
     Q_OBJECT
 
     std::shared_ptr<const ModelSession> session;
+    std::shared_ptr<const ModelSession> int8Text; // same weights, int8 text encoder (the default
+                                                  // for queries in the CLI and the app)
     QJsonObject expected;
     QTemporaryDir exactDir, fastDir;
     std::unique_ptr<Library> exact, fast; // indexed with full decode / the indexer's fast path
@@ -48,9 +50,10 @@ class tst_SearchEngine : public QObject
         return lib;
     }
 
-    Figures figures(const Library &lib, int rerank, int top = 20)
+    Figures figures(const Library &lib, int rerank, int top = 20,
+                    std::shared_ptr<const ModelSession> with = {})
     {
-        const SearchEngine engine(session, lib);
+        const SearchEngine engine(with ? with : session, lib);
         Figures f;
         const auto queries = expected.value(QStringLiteral("queries")).toArray();
         for (const auto &qv : queries) {
@@ -76,9 +79,10 @@ class tst_SearchEngine : public QObject
 
     void compareFigures(const Figures &ours, const QString &method)
     {
-        const auto ref = expected.value(QStringLiteral("metrics")).toObject().value(method).toObject();
-        qInfo("%s: R@1 %.3f (ref %.3f)  R@5 %.3f (ref %.3f)  MRR %.3f (ref %.3f)", qPrintable(method),
-              ours.r1, ref.value(QStringLiteral("R@1")).toDouble(), ours.r5,
+        const auto ref =
+            expected.value(QStringLiteral("metrics")).toObject().value(method).toObject();
+        qInfo("%s: R@1 %.3f (ref %.3f)  R@5 %.3f (ref %.3f)  MRR %.3f (ref %.3f)",
+              qPrintable(method), ours.r1, ref.value(QStringLiteral("R@1")).toDouble(), ours.r5,
               ref.value(QStringLiteral("R@5")).toDouble(), ours.mrr,
               ref.value(QStringLiteral("MRR")).toDouble());
         QVERIFY(std::abs(ours.r1 - ref.value(QStringLiteral("R@1")).toDouble()) <= 0.02);
@@ -93,6 +97,9 @@ private Q_SLOTS:
         o.model.device = flava::Device::Cpu;
         o.model.threads = 1;
         session = ModelSession::open(kToy, o);
+        o.model.textPrecision = flava::Precision::Int8;
+        int8Text = ModelSession::open(kToy, o);
+        QCOMPARE(int8Text->identity(), session->identity());
         QFile f(kToy + "/eval/expected.json");
         QVERIFY(f.open(QIODevice::ReadOnly));
         expected = QJsonDocument::fromJson(f.readAll()).object();
@@ -119,8 +126,10 @@ private Q_SLOTS:
                 QVERIFY2(std::abs(resp.results[i].score - cosine) <= 2e-5,
                          qPrintable(q.value(QStringLiteral("id")).toString()));
                 // Orders are compared where the reference's neighbours are not near-ties.
-                const double prev = i ? ref[i - 1].toObject().value(QStringLiteral("cosine")).toDouble() : 2;
-                const double next = ref[i + 1].toObject().value(QStringLiteral("cosine")).toDouble();
+                const double prev =
+                    i ? ref[i - 1].toObject().value(QStringLiteral("cosine")).toDouble() : 2;
+                const double next =
+                    ref[i + 1].toObject().value(QStringLiteral("cosine")).toDouble();
                 if (prev - cosine > 1e-4 && cosine - next > 1e-4) {
                     QCOMPARE(QFileInfo(resp.results[i].path).fileName(),
                              r.value(QStringLiteral("image")).toString());
@@ -145,11 +154,10 @@ private Q_SLOTS:
             o.top = 20;
             o.rerank = 20;
             bool sawVectorOrder = false;
-            const auto resp = engine.search(q.value(QStringLiteral("text")).toString(), o,
-                                            [&](const SearchResponse &first) {
-                                                sawVectorOrder = !first.reranked &&
-                                                                 first.results.size() == 20;
-                                            });
+            const auto resp = engine.search(
+                q.value(QStringLiteral("text")).toString(), o, [&](const SearchResponse &first) {
+                    sawVectorOrder = !first.reranked && first.results.size() == 20;
+                });
             QVERIFY(sawVectorOrder);
             QVERIFY(resp.reranked);
             std::map<QString, double> prob;
@@ -174,6 +182,15 @@ private Q_SLOTS:
         // The indexer's default fast decode keeps the figures.
         compareFigures(figures(*fast, 0), QStringLiteral("contrastive"));
         compareFigures(figures(*fast, 10), QStringLiteral("itm_rerank_top10"));
+    }
+
+    void int8QueriesKeepTheFigures()
+    {
+        // The query precision the CLI and the app default to: every figure, before and after
+        // rerank, within the same 0.02 of the reference as fp32.
+        compareFigures(figures(*fast, 0, 20, int8Text), QStringLiteral("contrastive"));
+        compareFigures(figures(*fast, 10, 20, int8Text), QStringLiteral("itm_rerank_top10"));
+        compareFigures(figures(*fast, 20, 20, int8Text), QStringLiteral("itm_rerank_top20"));
     }
 
     void negativeTermsAndFilters()
@@ -238,8 +255,8 @@ private Q_SLOTS:
         for (const auto &x : r.results)
             QVERIFY(x.path != QFileInfo(photo).absoluteFilePath());
         QVERIFY(r.results[0].score >= r.results[4].score);
-        const auto steered = engine.similar(QFileInfo(photo).absoluteFilePath(),
-                                            QStringLiteral("a blue circle"), o);
+        const auto steered =
+            engine.similar(QFileInfo(photo).absoluteFilePath(), QStringLiteral("a blue circle"), o);
         QVERIFY(steered.reranked);
         QVERIFY_THROWS_EXCEPTION(std::runtime_error,
                                  engine.similar(QStringLiteral("/not/indexed.jpg"), {}, o));
