@@ -63,7 +63,8 @@ void generateBenchmarkPhotos(const QString &dir, const IndexingBenchmarkOptions 
                            o.width, o.height, quint32(i + 1));
 }
 
-IndexingBenchmarkReport benchmarkIndexing(const QString &photoDir, const IndexingBenchmarkOptions &o)
+IndexingBenchmarkReport benchmarkIndexing(const QString &photoDir,
+                                          const IndexingBenchmarkOptions &o)
 {
     IndexingBenchmarkReport report;
     QTemporaryDir libraryDir;
@@ -74,23 +75,26 @@ IndexingBenchmarkReport benchmarkIndexing(const QString &photoDir, const Indexin
     mo.device = flava::Device::Cpu;
     mo.threads = o.threads;
     mo.precision = o.int8 ? flava::Precision::Int8 : flava::Precision::Float32;
-    const auto session = ModelSession::fromModel(flava::FlavaModel::createRandom(flava::FlavaConfig(), mo));
+    const auto session =
+        ModelSession::fromModel(flava::FlavaModel::createRandom(flava::FlavaConfig(), mo));
     const auto &model = *session->model();
 
-    // The bare encoder at the same batch size, warmed up, median of a few batches.
+    // The bare encoder at the same batch size, warmed up, over as many images as the run
+    // indexes: half the batches before the run and half after, so both figures span the same
+    // stretch of time (a machine's speed drifts), and both are images / total seconds.
     const std::size_t floats = std::size_t(3) * model.imageSize() * model.imageSize();
     std::vector<float> pixels(floats * std::size_t(o.batch), 0.1f);
     model.embedImages(pixels, o.batch);
-    std::vector<double> rates;
-    for (int rep = 0; rep < 3; ++rep) {
+    const int batches = std::max(2, (o.photos + o.batch - 1) / o.batch);
+    qint64 encoderNs = 0;
+    auto encode = [&](int n) {
         QElapsedTimer t;
         t.start();
-        model.embedImages(pixels, o.batch);
-        rates.push_back(o.batch / std::max(1e-9, t.nsecsElapsed() / 1e9));
-    }
-    std::sort(rates.begin(), rates.end());
-    report.encoderImagesPerSecond = rates[rates.size() / 2];
-
+        for (int i = 0; i < n; ++i)
+            model.embedImages(pixels, o.batch);
+        encoderNs += t.nsecsElapsed();
+    };
+    encode(batches / 2);
     report.rssStartMb = residentMb();
     double peak = report.rssStartMb;
     {
@@ -102,11 +106,12 @@ IndexingBenchmarkReport benchmarkIndexing(const QString &photoDir, const Indexin
         IndexingRun run(library, session, io);
         QElapsedTimer t;
         t.start();
-        const auto summary = run.run({photoDir}, [&](const IndexingProgress &) {
-            peak = std::max(peak, residentMb());
-        });
+        const auto summary = run.run(
+            {photoDir}, [&](const IndexingProgress &) { peak = std::max(peak, residentMb()); });
         report.endToEndImagesPerSecond = summary.indexed / std::max(1e-9, t.nsecsElapsed() / 1e9);
     }
+    encode(batches - batches / 2);
+    report.encoderImagesPerSecond = double(batches) * o.batch / std::max(1e-9, encoderNs / 1e9);
     report.rssEndMb = residentMb();
     report.rssPeakMb = std::max(peak, report.rssEndMb);
     report.ratio = report.endToEndImagesPerSecond / report.encoderImagesPerSecond;

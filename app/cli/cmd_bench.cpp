@@ -6,6 +6,7 @@
 #include "index_benchmark.h"
 #include "indexing_benchmark.h"
 #include "model_benchmark.h"
+#include "search_benchmark.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -66,127 +67,185 @@ double peakRssMb()
 int runBench(const QStringList &args)
 {
     QCommandLineParser p;
-    p.addOption({QStringLiteral("threads"), QStringLiteral("CPU threads (default: the idle cores)."),
-                 QStringLiteral("N")});
+    p.addOption({QStringLiteral("threads"),
+                 QStringLiteral("CPU threads (default: the idle cores)."), QStringLiteral("N")});
     p.addOption({QStringLiteral("quick"), QStringLiteral("Smaller sizes, fewer repetitions.")});
     p.addOption({QStringLiteral("json"), QStringLiteral("Print one JSON object.")});
     p.addOption({QStringLiteral("no-python"), QStringLiteral("Skip the Python baseline.")});
+    p.addOption({QStringLiteral("only"),
+                 QStringLiteral("Run only these sections (comma-separated): model, indexing "
+                                "(with the Python baseline), search. JSON fields of the others "
+                                "are null."),
+                 QStringLiteral("LIST")});
     if (!parseArgs(p, args,
                    QStringLiteral("Benchmark this machine and Imago in one run: GEMM ceiling, "
                                   "image encoder images/s by batch (fp32 and int8), text query "
                                   "and ITM rerank latency (FLAVA-full size, random weights), "
                                   "end-to-end indexing of generated 12 MP JPEGs against the bare "
-                                  "encoder and against a plain Python/PyTorch baseline, vector "
-                                  "query latency at 10k/100k/1M photos, peak memory. Medians "
-                                  "after a warm-up.")))
+                                  "encoder and against a plain Python/PyTorch baseline, query "
+                                  "latency through the search engine at 10k/100k/1M photos, "
+                                  "rerank cold and warm, peak memory. Medians after a warm-up.")))
         return 0;
     const bool quick = p.isSet(QStringLiteral("quick"));
     Table t{p.isSet(QStringLiteral("json"))};
     const int threads = threadsOption(p);
+    const QStringList known{QStringLiteral("model"), QStringLiteral("indexing"),
+                            QStringLiteral("search")};
+    const QStringList only =
+        p.isSet(QStringLiteral("only"))
+            ? p.value(QStringLiteral("only")).split(QLatin1Char(','), Qt::SkipEmptyParts)
+            : known;
+    for (const QString &section : only)
+        if (!known.contains(section))
+            throw CliError(QStringLiteral("--only: unknown section '%1' (model, indexing, search)")
+                               .arg(section),
+                           kExitUsage);
+    const bool runModel = only.contains(QStringLiteral("model"));
+    const bool runIndexing = only.contains(QStringLiteral("indexing"));
+    const bool runSearch = only.contains(QStringLiteral("search"));
+    // A number from a section that ran, else null.
+    auto num = [](bool ran, double v) { return ran ? QJsonValue(v) : QJsonValue(); };
+
+    {
+        const auto s = flava::systemInfo(threads);
+        if (!t.json) {
+            printLine(QStringLiteral("Imago %1").arg(QStringLiteral(IMAGO_VERSION)));
+            printLine(QStringLiteral("CPU       %1 (%2 cores, %3 model threads)")
+                          .arg(QString::fromStdString(s.cpu))
+                          .arg(s.cores)
+                          .arg(s.threads));
+            printLine(
+                QStringLiteral("BLAS      %1%2")
+                    .arg(QString::fromStdString(s.blas),
+                         s.referenceBlas ? QStringLiteral("  (SLOW reference BLAS)") : QString()));
+            printLine(QStringLiteral("LibTorch  %1, Qt %2, device %3")
+                          .arg(QString::fromStdString(s.torchVersion),
+                               QString::fromLatin1(qVersion()), QString::fromStdString(s.device)));
+        }
+    }
 
     // --- model ------------------------------------------------------------------------------
     flava::BenchmarkOptions mo;
     mo.quick = quick;
     mo.threads = threads;
-    bool first = true;
-    const auto model = flava::benchmarkModel(mo, [&](const flava::BenchmarkRow &row) {
-        if (first) {
-            const auto s = flava::systemInfo();
-            if (!t.json) {
-                printLine(QStringLiteral("Imago %1").arg(QStringLiteral(IMAGO_VERSION)));
-                printLine(QStringLiteral("CPU       %1 (%2 cores, %3 model threads)")
-                              .arg(QString::fromStdString(s.cpu))
-                              .arg(s.cores)
-                              .arg(s.threads));
-                printLine(QStringLiteral("BLAS      %1%2")
-                              .arg(QString::fromStdString(s.blas),
-                                   s.referenceBlas ? QStringLiteral("  (SLOW reference BLAS)") : QString()));
-                printLine(QStringLiteral("LibTorch  %1, Qt %2, device %3")
-                              .arg(QString::fromStdString(s.torchVersion), QString::fromLatin1(qVersion()),
-                                   QString::fromStdString(s.device)));
-            }
-            t.header(QStringLiteral("Model (FLAVA-full size, random weights)              median    unit      GFLOP/s  of ceiling"));
-            first = false;
-        }
-        t.row(QString::fromStdString(row.name), row.value, QString::fromStdString(row.unit),
-              QStringLiteral("%1  %2%").arg(row.gflops, 7, 'f', 1).arg(row.ofCeiling * 100, 5, 'f', 0));
-    });
+    flava::BenchmarkReport model;
+    model.system = flava::systemInfo(threads);
+    if (runModel) {
+        t.header(QStringLiteral("Model (FLAVA-full size, random weights)              median    "
+                                "unit      GFLOP/s  of ceiling"));
+        model = flava::benchmarkModel(mo, [&](const flava::BenchmarkRow &row) {
+            t.row(QString::fromStdString(row.name), row.value, QString::fromStdString(row.unit),
+                  QStringLiteral("%1  %2%")
+                      .arg(row.gflops, 7, 'f', 1)
+                      .arg(row.ofCeiling * 100, 5, 'f', 0));
+        });
+    }
 
     // --- end-to-end indexing ------------------------------------------------------------------
     QTemporaryDir photos;
     IndexingBenchmarkOptions io;
-    io.photos = quick ? 12 : 32;
+    io.photos = quick ? 12 : 64;
     io.threads = threads;
     io.batch = model.bestBatch > 0 ? std::min(model.bestBatch, 8) : 8;
     generateBenchmarkPhotos(photos.path(), io);
-    t.header(QStringLiteral("Indexing %1 generated %2x%3 JPEGs (batch %4)")
-                 .arg(io.photos).arg(io.width).arg(io.height).arg(io.batch));
-    const auto e2e = benchmarkIndexing(photos.path(), io);
-    t.row(QStringLiteral("bare image encoder, fp32"), e2e.encoderImagesPerSecond, QStringLiteral("images/s"));
-    t.row(QStringLiteral("end-to-end indexing, fp32"), e2e.endToEndImagesPerSecond, QStringLiteral("images/s"),
-          QStringLiteral("%1x the bare encoder").arg(e2e.ratio, 0, 'f', 2));
-    IndexingBenchmarkOptions io8 = io;
-    io8.int8 = true;
-    const auto e2e8 = benchmarkIndexing(photos.path(), io8);
-    t.row(QStringLiteral("bare image encoder, int8"), e2e8.encoderImagesPerSecond, QStringLiteral("images/s"));
-    t.row(QStringLiteral("end-to-end indexing, int8"), e2e8.endToEndImagesPerSecond, QStringLiteral("images/s"),
-          QStringLiteral("%1x the fp32 end-to-end").arg(e2e8.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond, 0, 'f', 2));
-    t.row(QStringLiteral("RSS during indexing (start/peak/end)"), e2e.rssPeakMb, QStringLiteral("MB"),
-          QStringLiteral("start %1, end %2").arg(e2e.rssStartMb, 0, 'f', 0).arg(e2e.rssEndMb, 0, 'f', 0));
-
-    // --- Python baseline on the same files ------------------------------------------------------
+    IndexingBenchmarkReport e2e, e2e8;
     double python = 0;
-    const QString script = pythonScript();
-    if (!p.isSet(QStringLiteral("no-python")) && !script.isEmpty() &&
-        QFileInfo::exists(QStringLiteral("/usr/bin/python3"))) {
-        QProcess py;
-        QStringList pyArgs{script, QStringLiteral("--images"), photos.path(), QStringLiteral("--batch"),
-                           QString::number(io.batch)};
-        if (threads > 0)
-            pyArgs << QStringLiteral("--threads") << QString::number(threads);
-        py.start(QStringLiteral("/usr/bin/python3"), pyArgs);
-        if (py.waitForFinished(20 * 60 * 1000) && py.exitCode() == 0) {
-            const auto o = QJsonDocument::fromJson(py.readAllStandardOutput().trimmed()).object();
-            python = o.value(QStringLiteral("images_per_second")).toDouble();
-        } else {
-            std::fprintf(stderr, "imago-cli bench: the Python baseline failed: %s\n",
-                         py.readAllStandardError().constData());
+    if (runIndexing) {
+        t.header(QStringLiteral("Indexing %1 generated %2x%3 JPEGs (batch %4)")
+                     .arg(io.photos)
+                     .arg(io.width)
+                     .arg(io.height)
+                     .arg(io.batch));
+        e2e = benchmarkIndexing(photos.path(), io);
+        t.row(QStringLiteral("bare image encoder, fp32"), e2e.encoderImagesPerSecond,
+              QStringLiteral("images/s"));
+        t.row(QStringLiteral("end-to-end indexing, fp32"), e2e.endToEndImagesPerSecond,
+              QStringLiteral("images/s"),
+              QStringLiteral("%1x the bare encoder").arg(e2e.ratio, 0, 'f', 2));
+        IndexingBenchmarkOptions io8 = io;
+        io8.int8 = true;
+        e2e8 = benchmarkIndexing(photos.path(), io8);
+        t.row(QStringLiteral("bare image encoder, int8"), e2e8.encoderImagesPerSecond,
+              QStringLiteral("images/s"));
+        t.row(QStringLiteral("end-to-end indexing, int8"), e2e8.endToEndImagesPerSecond,
+              QStringLiteral("images/s"),
+              QStringLiteral("%1x the fp32 end-to-end")
+                  .arg(e2e8.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond, 0, 'f', 2));
+        t.row(QStringLiteral("RSS during indexing (start/peak/end)"), e2e.rssPeakMb,
+              QStringLiteral("MB"),
+              QStringLiteral("start %1, end %2")
+                  .arg(e2e.rssStartMb, 0, 'f', 0)
+                  .arg(e2e.rssEndMb, 0, 'f', 0));
+
+        // --- Python baseline on the same files
+        // ------------------------------------------------------
+        const QString script = pythonScript();
+        if (!p.isSet(QStringLiteral("no-python")) && !script.isEmpty() &&
+            QFileInfo::exists(QStringLiteral("/usr/bin/python3"))) {
+            QProcess py;
+            QStringList pyArgs{script, QStringLiteral("--images"), photos.path(),
+                               QStringLiteral("--batch"), QString::number(io.batch)};
+            if (threads > 0)
+                pyArgs << QStringLiteral("--threads") << QString::number(threads);
+            py.start(QStringLiteral("/usr/bin/python3"), pyArgs);
+            if (py.waitForFinished(20 * 60 * 1000) && py.exitCode() == 0) {
+                const auto o =
+                    QJsonDocument::fromJson(py.readAllStandardOutput().trimmed()).object();
+                python = o.value(QStringLiteral("images_per_second")).toDouble();
+            } else {
+                std::fprintf(stderr, "imago-cli bench: the Python baseline failed: %s\n",
+                             py.readAllStandardError().constData());
+            }
+        }
+        if (python > 0) {
+            t.header(QStringLiteral(
+                "Python baseline (PIL full decode + resize, ViT-B/16-sized PyTorch model)"));
+            t.row(QStringLiteral("Python end-to-end"), python, QStringLiteral("images/s"));
+            t.row(QStringLiteral("Imago fp32 end-to-end vs Python"),
+                  e2e.endToEndImagesPerSecond / python, QStringLiteral("x"));
+            t.row(QStringLiteral("Imago int8 end-to-end vs Python"),
+                  e2e8.endToEndImagesPerSecond / python, QStringLiteral("x"));
         }
     }
-    if (python > 0) {
-        t.header(QStringLiteral("Python baseline (PIL full decode + resize, ViT-B/16-sized PyTorch model)"));
-        t.row(QStringLiteral("Python end-to-end"), python, QStringLiteral("images/s"));
-        t.row(QStringLiteral("Imago fp32 end-to-end vs Python"), e2e.endToEndImagesPerSecond / python, QStringLiteral("x"));
-        t.row(QStringLiteral("Imago int8 end-to-end vs Python"), e2e8.endToEndImagesPerSecond / python, QStringLiteral("x"));
-    }
 
-    // --- query latency: text encode + vector search -------------------------------------------
-    IndexBenchmarkOptions qo;
-    qo.sizes = quick ? std::vector<std::size_t>{10'000, 100'000}
+    // --- search: query latency in real catalogs, rerank cold and warm --------------------------
+    SearchBenchmarkOptions so;
+    so.sizes = quick ? std::vector<std::size_t>{10'000, 100'000}
                      : std::vector<std::size_t>{10'000, 100'000, 1'000'000};
-    qo.ivf = false;
-    qo.faissBaselines = false; // the product's path only: FAISS's scalar scan takes minutes at 1M
-    qo.queries = quick ? 50 : 200;
-    t.header(QStringLiteral("Query latency = text encode (8 tokens, %1 ms) + exact vector search")
-                 .arg(model.text8Ms, 0, 'f', 1));
+    so.queries = quick ? 30 : 100;
+    so.rerank = quick ? std::vector<int>{20} : std::vector<int>{10, 20, 50};
+    so.coldRuns = quick ? 1 : 3;
+    so.warmRuns = quick ? 3 : 5;
+    so.threads = threads;
+    so.photoDir = photos.path();
+    SearchBenchmarkReport search;
     QJsonObject queryP50, queryP95;
-    benchmarkVectorIndex(qo, [&](const IndexBenchmarkRow &row) {
-        // The other rows compare FAISS's own scan paths; the product searches through VectorIndex.
-        if (row.name.find("VectorIndex") == std::string::npos)
-            return;
-        const double p50 = model.text8Ms + row.p50Ms, p95 = model.text8Ms + row.p95Ms;
-        const QString key = QString::number(qulonglong(row.vectors));
-        queryP50.insert(key, p50);
-        queryP95.insert(key, p95);
-        t.row(QStringLiteral("%1 photos, p50 (p95)").arg(key), p50, QStringLiteral("ms"),
-              QStringLiteral("(%1 ms; search alone p50 %2 ms)").arg(p95, 0, 'f', 1).arg(row.p50Ms, 0, 'f', 2));
-    });
-    t.header(QStringLiteral("Rerank"));
-    t.row(QStringLiteral("ITM rerank of 20, warm cache, fp32"), model.itm20Ms, QStringLiteral("ms"));
-    t.row(QStringLiteral("ITM rerank of 20, warm cache, int8"), model.int8Rerank20Ms, QStringLiteral("ms"));
-    const double cold = model.itm20Ms + 20.0 * 1000.0 / e2e.endToEndImagesPerSecond;
-    t.row(QStringLiteral("ITM rerank of 20, cold (decode+encode 20)"), cold, QStringLiteral("ms"),
-          QStringLiteral("estimated from the measured rates"));
+    if (runSearch) {
+        t.header(
+            QStringLiteral("Search (SearchEngine over a real catalog of synthetic vectors; the "
+                           "query \"a photo a photo a photo\")                p50       unit"));
+        search = benchmarkSearch(so, [&](const SearchBenchmarkRow &row) {
+            t.row(row.name, row.p50Ms, QStringLiteral("ms"),
+                  (row.p95Ms > 0 ? QStringLiteral("p95 %1 ms; ").arg(row.p95Ms, 0, 'f', 1)
+                                 : QString()) +
+                      row.note);
+        });
+        for (const auto &[n, row] : search.query) {
+            queryP50.insert(QString::number(qulonglong(n)), row.p50Ms);
+            queryP95.insert(QString::number(qulonglong(n)), row.p95Ms);
+        }
+    }
+    if (runModel && runSearch)
+        t.row(QStringLiteral("ITM rerank of 20, warm, int8 encoders"), model.int8Rerank20Ms,
+              QStringLiteral("ms"), QStringLiteral("(model benchmark: ITM alone)"));
+    auto byR = [](const std::map<int, double> &m) {
+        QJsonObject o;
+        for (const auto &[r, ms] : m)
+            o.insert(QString::number(r), ms);
+        return o;
+    };
+    const bool haveRerank20 = search.rerankWarmMs.count(20) > 0;
+    const double rerank20 = haveRerank20 ? search.rerankWarmMs.at(20) : 0;
     const double peak = peakRssMb();
     t.row(QStringLiteral("peak RSS of this run"), peak, QStringLiteral("MB"));
 
@@ -210,36 +269,38 @@ int runBench(const QStringList &args)
                          {QStringLiteral("qt"), QString::fromLatin1(qVersion())},
                          {QStringLiteral("imago"), QStringLiteral(IMAGO_VERSION)},
                          {QStringLiteral("device"), QString::fromStdString(s.device)}}},
-            {QStringLiteral("gemm_gflops"), model.gemmGflops},
-            {QStringLiteral("encoder_images_per_second"), model.bestImagesPerSecond},
-            {QStringLiteral("encoder_best_batch"), model.bestBatch},
-            {QStringLiteral("int8_encoder_images_per_second"), model.int8ImagesPerSecond},
-            {QStringLiteral("end_to_end_images_per_second"), e2e.endToEndImagesPerSecond},
-            {QStringLiteral("end_to_end_vs_encoder"), e2e.ratio},
-            {QStringLiteral("int8_end_to_end_images_per_second"), e2e8.endToEndImagesPerSecond},
-            {QStringLiteral("python_images_per_second"), python > 0 ? QJsonValue(python) : QJsonValue()},
+            {QStringLiteral("gemm_gflops"), num(runModel, model.gemmGflops)},
+            {QStringLiteral("encoder_images_per_second"), num(runModel, model.bestImagesPerSecond)},
+            {QStringLiteral("encoder_best_batch"), num(runModel, model.bestBatch)},
+            {QStringLiteral("int8_encoder_images_per_second"),
+             num(runModel, model.int8ImagesPerSecond)},
+            {QStringLiteral("end_to_end_images_per_second"),
+             num(runIndexing, e2e.endToEndImagesPerSecond)},
+            {QStringLiteral("end_to_end_vs_encoder"), num(runIndexing, e2e.ratio)},
+            {QStringLiteral("int8_end_to_end_images_per_second"),
+             num(runIndexing, e2e8.endToEndImagesPerSecond)},
+            {QStringLiteral("python_images_per_second"),
+             python > 0 ? QJsonValue(python) : QJsonValue()},
             {QStringLiteral("end_to_end_vs_python"),
              python > 0 ? QJsonValue(e2e.endToEndImagesPerSecond / python) : QJsonValue()},
             {QStringLiteral("int8_end_to_end_vs_python"),
              python > 0 ? QJsonValue(e2e8.endToEndImagesPerSecond / python) : QJsonValue()},
-            {QStringLiteral("text8_ms"), model.text8Ms},
-            {QStringLiteral("text77_ms"), model.text77Ms},
+            {QStringLiteral("text8_ms"), num(runModel, model.text8Ms)},
+            {QStringLiteral("text8_int8_ms"), num(runSearch, search.text8Int8Ms)},
+            {QStringLiteral("text77_ms"), num(runModel, model.text77Ms)},
             {QStringLiteral("query_p50_ms"), queryP50},
             {QStringLiteral("query_p95_ms"), queryP95},
-            {QStringLiteral("rerank20_ms"), model.itm20Ms},
-            {QStringLiteral("rerank_ms_by_r"), [&] {
-                 QJsonObject o;
-                 for (const auto &[r, ms] : model.itmMs)
-                     o.insert(QString::number(r), ms);
-                 return o;
-             }()},
-            {QStringLiteral("int8_rerank20_ms"), model.int8Rerank20Ms},
-            {QStringLiteral("rerank20_cold_ms_estimated"), cold},
+            {QStringLiteral("rerank20_ms"), num(haveRerank20, rerank20)},
+            {QStringLiteral("rerank_warm_ms_by_r"), byR(search.rerankWarmMs)},
+            {QStringLiteral("rerank_cold_ms_by_r"), byR(search.rerankColdMs)},
+            {QStringLiteral("itm_only_ms_by_r"), byR(model.itmMs)},
+            {QStringLiteral("int8_rerank20_ms"), num(runModel, model.int8Rerank20Ms)},
             {QStringLiteral("peak_rss_mb"), peak},
             {QStringLiteral("rss_during_indexing_mb"),
-             QJsonObject{{QStringLiteral("start"), e2e.rssStartMb},
-                         {QStringLiteral("peak"), e2e.rssPeakMb},
-                         {QStringLiteral("end"), e2e.rssEndMb}}},
+             runIndexing ? QJsonValue(QJsonObject{{QStringLiteral("start"), e2e.rssStartMb},
+                                                  {QStringLiteral("peak"), e2e.rssPeakMb},
+                                                  {QStringLiteral("end"), e2e.rssEndMb}})
+                         : QJsonValue()},
             {QStringLiteral("model_rows"), rows}}));
     }
     return 0;

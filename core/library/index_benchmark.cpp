@@ -60,29 +60,6 @@ std::vector<float> clusteredUnitVectors(std::size_t n, std::size_t dim,
     return x;
 }
 
-struct Latency
-{
-    double p50 = 0, p95 = 0;
-};
-
-template<typename F> Latency timeQueries(std::size_t nq, F &&runQuery)
-{
-    for (std::size_t i = 0; i < std::min<std::size_t>(nq, 5); ++i) // warm-up
-        runQuery(i);
-    std::vector<double> ms(nq);
-    for (std::size_t i = 0; i < nq; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        runQuery(i);
-        ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                    .count();
-    }
-    std::sort(ms.begin(), ms.end());
-    auto at = [&](double q) {
-        return ms[std::min(ms.size() - 1, std::size_t(q * double(ms.size())))];
-    };
-    return {at(0.5), at(0.95)};
-}
-
 std::string format(const char *fmt, double a, double b = 0, double c = 0)
 {
     char buf[160];
@@ -91,6 +68,35 @@ std::string format(const char *fmt, double a, double b = 0, double c = 0)
 }
 
 } // namespace
+
+LatencyPercentiles measureLatency(std::size_t count, const std::function<void(std::size_t)> &call)
+{
+    for (std::size_t i = 0; i < std::min<std::size_t>(count, 5); ++i) // warm-up
+        call(i);
+    std::vector<double> ms(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        call(i);
+        ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                    .count();
+    }
+    if (ms.empty())
+        return {};
+    std::sort(ms.begin(), ms.end());
+    auto at = [&](double q) {
+        return ms[std::min(ms.size() - 1, std::size_t(q * double(ms.size())))];
+    };
+    return {at(0.5), at(0.95)};
+}
+
+std::vector<float> clusteredBenchmarkVectors(std::size_t n, int dim, std::size_t clusters,
+                                             std::uint64_t centreSeed, std::uint64_t pointSeed)
+{
+    std::mt19937_64 centreRng(centreSeed), pointRng(pointSeed);
+    const auto centres =
+        randomUnitVectors(std::max<std::size_t>(1, clusters), std::size_t(dim), centreRng);
+    return clusteredUnitVectors(n, std::size_t(dim), centres, pointRng);
+}
 
 IndexBenchmarkSystem indexBenchmarkSystem()
 {
@@ -146,11 +152,11 @@ benchmarkVectorIndex(const IndexBenchmarkOptions &options,
                            labels.data());
             };
             faiss::distance_compute_blas_threshold = 20; // FAISS's default
-            const Latency scalar = timeQueries(options.queries, rawSearch);
+            const LatencyPercentiles scalar = measureLatency(options.queries, rawSearch);
             emit({"flat, FAISS scalar scan (default)", n, options.dim, scalar.p50, scalar.p95, -1,
                   "distance_compute_blas_threshold 20: one query is a scalar loop"});
             faiss::distance_compute_blas_threshold = 1;
-            const Latency blas = timeQueries(options.queries, rawSearch);
+            const LatencyPercentiles blas = measureLatency(options.queries, rawSearch);
             emit({"flat, FAISS BLAS path (sgemm)", n, options.dim, blas.p50, blas.p95, -1,
                   format("distance_compute_blas_threshold 1: %.1fx the scalar scan",
                          scalar.p50 / std::max(blas.p50, 1e-9))});
@@ -158,8 +164,8 @@ benchmarkVectorIndex(const IndexBenchmarkOptions &options,
         }
         auto flat = VectorIndex::createFlat(options.dim);
         flat->add(ids, data);
-        const Latency ours =
-            timeQueries(options.queries, [&](std::size_t i) { flat->search(query(i), options.k); });
+        const LatencyPercentiles ours = measureLatency(
+            options.queries, [&](std::size_t i) { flat->search(query(i), options.k); });
         emit({"flat, VectorIndex (sgemv)", n, options.dim, ours.p50, ours.p95, -1,
               "what search() runs: one matrix-vector product + top-k heap"});
 
@@ -189,10 +195,10 @@ benchmarkVectorIndex(const IndexBenchmarkOptions &options,
         const std::string built =
             format("nlist %.0f, nprobe %.0f, built and tuned in %.1f s", double(report.nlist),
                    double(report.nprobe), report.seconds);
-        const Latency lat =
-            timeQueries(options.queries, [&](std::size_t i) { ivf->search(query(i), options.k); });
+        const LatencyPercentiles lat = measureLatency(
+            options.queries, [&](std::size_t i) { ivf->search(query(i), options.k); });
         emit({"ivf, nprobe tuned", n, options.dim, lat.p50, lat.p95, recallOf(queries), built});
-        const Latency farLat = timeQueries(options.queries, [&](std::size_t i) {
+        const LatencyPercentiles farLat = measureLatency(options.queries, [&](std::size_t i) {
             ivf->search(std::span<const float>(farQueries.data() + i * dim, dim), options.k);
         });
         emit({"ivf, random-direction queries", n, options.dim, farLat.p50, farLat.p95,

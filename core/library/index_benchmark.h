@@ -48,6 +48,19 @@ struct IndexBenchmarkSystem
 };
 
 IndexBenchmarkSystem indexBenchmarkSystem();
+
+// Seeded benchmark data: n unit vectors of `dim` floats around `clusters` random unit centres
+// (real embeddings are clustered). The centres depend on centreSeed only, so batches drawn
+// with different pointSeeds belong to one collection.
+std::vector<float> clusteredBenchmarkVectors(std::size_t n, int dim, std::size_t clusters,
+                                             std::uint64_t centreSeed, std::uint64_t pointSeed);
+
+struct LatencyPercentiles
+{
+    double p50 = 0, p95 = 0; // milliseconds
+};
+// Runs call(i) for a few warm-up i, then times `count` calls; percentiles of those.
+LatencyPercentiles measureLatency(std::size_t count, const std::function<void(std::size_t)> &call);
 // `onRow` is called as each row is measured (for live output).
 std::vector<IndexBenchmarkRow>
 benchmarkVectorIndex(const IndexBenchmarkOptions &options = {},

@@ -37,8 +37,9 @@ double transformerFlops(double s, double d, double mlp, double layers)
     return layers * (2 * s * d * 3 * d + 4 * s * s * d + 2 * s * d * d + 4 * s * d * mlp);
 }
 
-SystemInfo systemInfo()
+SystemInfo systemInfo(int threads)
 {
+    setModelThreads(threads);
     SystemInfo info;
     std::ifstream cpuinfo("/proc/cpuinfo");
     for (std::string line; std::getline(cpuinfo, line);)
@@ -71,7 +72,7 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
     setModelThreads(options.threads);
     warnIfSlowBlas();
     BenchmarkReport report;
-    report.system = systemInfo();
+    report.system = systemInfo(options.threads);
     report.gemmGflops = measureGemmGflops(options.quick);
     auto add = [&](BenchmarkRow row) {
         row.ofCeiling = row.gflops / report.gemmGflops;

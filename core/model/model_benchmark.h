@@ -53,7 +53,9 @@ struct BenchmarkReport
     std::map<int, double> itmMs; // rerank latency by R (warm: image states given)
 };
 
-SystemInfo systemInfo();
+// Sets the model's thread count as `threads` asks (0: the idle cores), then describes the
+// machine and the runtime.
+SystemInfo systemInfo(int threads);
 // Median GFLOP/s of large single-precision matrix products: the machine's practical ceiling.
 double measureGemmGflops(bool quick);
 // `onRow` is called as each row is measured (for live output).
