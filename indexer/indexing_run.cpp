@@ -11,14 +11,16 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QLoggingCategory>
+#include <QSet>
 
 #include <exception>
+#include <optional>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <unistd.h>
-#include <optional>
 #include <thread>
+#include <unistd.h>
 #include <unordered_set>
 
 Q_LOGGING_CATEGORY(lcIndexer, "imago.indexer", QtInfoMsg)
@@ -32,6 +34,7 @@ struct WorkItem
 {
     ScanEntry entry;
     std::optional<PhotoRecord> existing; // its catalog record, when the path is known
+    QString root;                        // the root folder it was found under
 };
 
 // Decoded and ready for the model.
@@ -44,10 +47,20 @@ struct DecodedItem
 // What the writer records.
 struct ResultItem
 {
-    enum class Kind { Embedded, Reuse, Touched, Rejected, Missing, Unchanged } kind = Kind::Unchanged;
-    std::vector<PhotoFacts> facts;             // Embedded: the batch; else one
-    std::vector<float> embeddings;             // Embedded: batch x E
-    QString reason;                            // Rejected, Missing
+    enum class Kind
+    {
+        Embedded,
+        Reuse,
+        Touched,
+        Rejected,
+        Missing,
+        Unchanged,
+        RootOffline
+    };
+    Kind kind = Kind::Unchanged;
+    std::vector<PhotoFacts> facts; // Embedded: the batch; else one
+    std::vector<float> embeddings; // Embedded: batch x E
+    QString reason;                // Rejected, Missing; RootOffline: the root
 };
 
 PhotoFacts factsOf(const ScanEntry &e)
@@ -63,6 +76,28 @@ bool sameFile(const PhotoRecord &r, const ScanEntry &e)
 {
     return r.facts.size == e.size && r.facts.mtime == e.mtime;
 }
+
+// Whether a root folder is still there as the catalog knows it (see isRootOnline): a file
+// that vanished from an online root is gone; from a root that went away (a drive unmounted, a
+// share dropped, the folder renamed) it is only out of reach, and must not be marked missing.
+class RootWatch
+{
+public:
+    explicit RootWatch(Catalog &catalog)
+    {
+        for (const RootRecord &r : catalog.roots())
+            m_volume.insert(r.path, r.volumeRoot);
+    }
+    bool online(const QString &root) const
+    {
+        const auto it = m_volume.constFind(root);
+        // A single-file root is not a folder that can go away as a whole.
+        return it == m_volume.cend() || isRootOnline(root, *it);
+    }
+
+private:
+    QHash<QString, QString> m_volume;
+};
 
 } // namespace
 
@@ -144,7 +179,10 @@ void IndexingRun::cancel()
     d->pauseChanged.notify_all();
 }
 
-bool IndexingRun::isPaused() const { return d->paused.load(); }
+bool IndexingRun::isPaused() const
+{
+    return d->paused.load();
+}
 
 void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem> &work,
                                 BoundedQueue<ResultItem> &results, QStringList &offline)
@@ -169,7 +207,7 @@ void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem>
                         return !cancelled.load();
                     }
                 }
-                return work.push({e, std::move(existing)}) && !cancelled.load();
+                return work.push({e, std::move(existing), root}) && !cancelled.load();
             },
             &cancelled);
         if (!readable) {
@@ -178,14 +216,22 @@ void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem>
         }
         if (cancelled.load())
             break;
-        // Photos recorded under a folder that was walked completely but not seen are gone.
+        // Photos recorded under a folder that was walked completely but not seen are gone -
+        // unless the folder itself went away during the walk.
+        if (QFileInfo(root).isDir() && !RootWatch(catalog).online(root)) {
+            offline << root;
+            continue;
+        }
         if (QFileInfo(root).isDir()) {
             PhotoQuery q;
             q.under = QDir::cleanPath(QFileInfo(root).absoluteFilePath());
             catalog.forEachPhoto(q, [&](const PhotoRecord &r) {
                 if (r.status != PhotoStatus::Missing && !seen.count(r.id) &&
                     !QFileInfo::exists(r.facts.path))
-                    results.push({ResultItem::Kind::Missing, {r.facts}, {}, QStringLiteral("file not found")});
+                    results.push({ResultItem::Kind::Missing,
+                                  {r.facts},
+                                  {},
+                                  QStringLiteral("file not found")});
             });
         }
     }
@@ -195,6 +241,8 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
                                   BoundedQueue<ResultItem> &results)
 {
     Catalog catalog(library.catalogFile(), Catalog::Mode::ReadOnly);
+    const RootWatch roots(catalog);
+    QSet<QString> offlineRoots;
     const QString currentModel = library.modelIdentity();
     const PreprocessConfig &pre = model->preprocess();
     const std::size_t floats = std::size_t(3) * pre.size * pre.size;
@@ -203,6 +251,11 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         if (!item)
             return;
         PhotoFacts facts = factsOf(item->entry);
+        // Its root went away during the run: leave its photos as they are.
+        if (offlineRoots.contains(item->root)) {
+            results.push({ResultItem::Kind::RootOffline, {facts}, {}, item->root});
+            continue;
+        }
         auto reject = [&](const QString &reason) {
             results.push({ResultItem::Kind::Rejected, {facts}, {}, reason});
         };
@@ -214,11 +267,17 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         }
         QFile file(facts.path);
         if (!file.open(QIODevice::ReadOnly)) {
-            // Deleted between scan and decode, or unreadable: not indexed, say why.
-            if (!file.exists())
-                results.push({ResultItem::Kind::Missing, {facts}, {}, QStringLiteral("file not found")});
-            else
+            // Deleted between scan and decode, or unreadable: not indexed, say why. A whole
+            // root gone (unmounted, renamed) is not a deletion.
+            if (!file.exists() && !roots.online(item->root)) {
+                offlineRoots.insert(item->root);
+                results.push({ResultItem::Kind::RootOffline, {facts}, {}, item->root});
+            } else if (!file.exists()) {
+                results.push(
+                    {ResultItem::Kind::Missing, {facts}, {}, QStringLiteral("file not found")});
+            } else {
                 reject(QStringLiteral("cannot read: %1").arg(file.errorString()));
+            }
             continue;
         }
         const QByteArray bytes = file.read(qint64(options.limits.maxFileBytes) + 1);
@@ -231,7 +290,8 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
 
         // Same bytes as a vector the library already has (this file unchanged but touched, a
         // moved file, or a copy): no need for the model.
-        const bool sameAsBefore = item->existing && item->existing->facts.contentHash == facts.contentHash &&
+        const bool sameAsBefore = item->existing &&
+                                  item->existing->facts.contentHash == facts.contentHash &&
                                   item->existing->embeddingModel == currentModel;
         bool twin = false;
         if (!sameAsBefore)
@@ -256,7 +316,9 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         facts.camera = r.metadata.camera;
         if (sameAsBefore || twin) {
             results.push({sameAsBefore ? ResultItem::Kind::Touched : ResultItem::Kind::Reuse,
-                          {facts}, {}, {}});
+                          {facts},
+                          {},
+                          {}});
             continue;
         }
         out.facts = std::move(facts);
@@ -265,7 +327,8 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
     }
 }
 
-void IndexingRun::Private::embed(BoundedQueue<DecodedItem> &decoded, BoundedQueue<ResultItem> &results)
+void IndexingRun::Private::embed(BoundedQueue<DecodedItem> &decoded,
+                                 BoundedQueue<ResultItem> &results)
 {
     const auto &m = *model->model();
     const std::size_t e = m.embeddingDim();
@@ -319,8 +382,8 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
     summary.offlineRoots = refresh.offline;
 
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-    const int decoders = d->options.decodeThreads > 0 ? d->options.decodeThreads
-                                                      : std::max(1, cores / 4);
+    const int decoders =
+        d->options.decodeThreads > 0 ? d->options.decodeThreads : std::max(1, cores / 4);
     BoundedQueue<WorkItem> work(64);
     BoundedQueue<DecodedItem> decoded(std::size_t(2 * d->options.batchSize));
     BoundedQueue<ResultItem> results(256);
@@ -337,6 +400,8 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
     QStringList offline;
     std::thread scanner([&] {
         attempt([&] { d->scan(roots, work, results, offline); });
+        if (d->options.onScanFinished)
+            d->options.onScanFinished();
         d->scanFinished = true;
         work.close();
     });
@@ -366,6 +431,7 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
     // The writer: this thread.
     IndexingProgress progress;
     LibraryBatch pending;
+    QStringList rootsLost; // went offline during the run
     qint64 embeddedTotal = 0;
     double rate = 0;
     QElapsedTimer sinceReport, sinceRate;
@@ -386,9 +452,8 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
         progress.scanFinished = d->scanFinished.load();
         progress.paused = d->paused.load();
         progress.imagesPerSecond = rate;
-        progress.etaSeconds = progress.scanFinished && rate > 0
-                                  ? double(progress.total - progress.done) / rate
-                                  : -1;
+        progress.etaSeconds =
+            progress.scanFinished && rate > 0 ? double(progress.total - progress.done) / rate : -1;
         onProgress(progress);
     };
     try {
@@ -396,6 +461,18 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
             switch (item->kind) {
             case ResultItem::Kind::Unchanged:
                 ++progress.unchanged;
+                ++progress.done;
+                break;
+            case ResultItem::Kind::RootOffline:
+                // Not indexed now, nothing recorded: the next run with the root back does it.
+                if (!rootsLost.contains(item->reason)) {
+                    rootsLost << item->reason;
+                    qCWarning(lcIndexer).noquote()
+                        << QStringLiteral("%1: the folder went away during the run (unmounted, "
+                                          "disconnected or renamed?); its photos are kept as "
+                                          "they were")
+                               .arg(item->reason);
+                }
                 ++progress.done;
                 break;
             case ResultItem::Kind::Missing:
@@ -477,6 +554,8 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
         std::rethrow_exception(d->fatal);
 
     summary.offlineRoots << offline;
+    summary.offlineRoots << rootsLost;
+    summary.offlineRoots.removeDuplicates();
     summary.indexed = progress.indexed;
     summary.unchanged = progress.unchanged;
     summary.rejected = progress.rejected;

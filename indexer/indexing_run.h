@@ -41,6 +41,9 @@ struct IndexingOptions
     bool fastDecode = true; // JPEG DCT-domain downscale (see preprocess.h)
     ScanOptions scan;
     DecodeLimits limits;
+    // Called on the scanner thread once every root has been walked, before the decoders see
+    // the end of the work. A seam for tests that change files between scan and decode.
+    std::function<void()> onScanFinished;
 };
 
 struct IndexingFailure
@@ -51,8 +54,8 @@ struct IndexingFailure
 
 struct IndexingProgress
 {
-    qint64 done = 0;         // files dealt with (indexed, unchanged, rejected)
-    qint64 total = 0;        // candidate files found so far
+    qint64 done = 0;  // files dealt with (indexed, unchanged, rejected)
+    qint64 total = 0; // candidate files found so far
     bool scanFinished = false;
     qint64 indexed = 0, unchanged = 0, rejected = 0, missing = 0;
     double imagesPerSecond = 0; // model throughput, recent
@@ -70,7 +73,9 @@ struct IndexingSummary
     double seconds = 0;
     double imagesPerSecond = 0; // images through the model per second of the run
     std::vector<IndexingFailure> failures;
-    QStringList offlineRoots; // roots that could not be read: their photos are kept
+    // Roots that could not be read, or went away during the run (unmounted, disconnected,
+    // renamed): their photos are kept as they were, none is marked missing for it.
+    QStringList offlineRoots;
     bool cancelled = false;
 };
 

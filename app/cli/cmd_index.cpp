@@ -8,8 +8,8 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
-#include <QTimer>
 #include <QJsonObject>
+#include <QTimer>
 
 #include <atomic>
 #include <chrono>
@@ -40,8 +40,9 @@ int runIndex(const QStringList &args)
     addModelOptions(p);
     p.addOption({QStringLiteral("batch"), QStringLiteral("Images per model batch (default 8)."),
                  QStringLiteral("N")});
-    p.addOption({QStringLiteral("json"), QStringLiteral("Print the JSON summary (also the "
-                                                        "default when stdout is not a terminal).")});
+    p.addOption(
+        {QStringLiteral("json"), QStringLiteral("Print the JSON summary (also the "
+                                                "default when stdout is not a terminal).")});
     p.addOption({QStringLiteral("watch"),
                  QStringLiteral("After indexing, keep watching the folders and index new, changed "
                                 "and deleted photos as they appear (one summary per run) until "
@@ -101,14 +102,13 @@ int runIndex(const QStringList &args)
             summary = run.run(roots, [&](const IndexingProgress &pr) {
                 if (json)
                     return;
-                const QString line =
-                    QStringLiteral("\r%1/%2%3  %4 img/s  ETA %5  rejected %6 ")
-                        .arg(pr.done)
-                        .arg(pr.total)
-                        .arg(pr.scanFinished ? QString() : QStringLiteral("+"))
-                        .arg(pr.imagesPerSecond, 0, 'f', 1)
-                        .arg(formatDuration(pr.etaSeconds))
-                        .arg(pr.rejected);
+                const QString line = QStringLiteral("\r%1/%2%3  %4 img/s  ETA %5  rejected %6 ")
+                                         .arg(pr.done)
+                                         .arg(pr.total)
+                                         .arg(pr.scanFinished ? QString() : QStringLiteral("+"))
+                                         .arg(pr.imagesPerSecond, 0, 'f', 1)
+                                         .arg(formatDuration(pr.etaSeconds))
+                                         .arg(pr.rejected);
                 std::fputs(line.toUtf8().constData(), stdout);
                 std::fflush(stdout);
             });
@@ -116,7 +116,10 @@ int runIndex(const QStringList &args)
             finished = true;
             watcher.join();
             std::signal(SIGINT, SIG_DFL);
-            throw CliError(QString::fromUtf8(e.what()));
+            // Every batch committed before the failure stays indexed (one transaction each).
+            throw CliError(QStringLiteral("%1\nThe photos indexed before this are kept; fix the "
+                                          "problem and run again to continue.")
+                               .arg(QString::fromUtf8(e.what())));
         }
         finished = true;
         watcher.join();
@@ -138,22 +141,25 @@ int runIndex(const QStringList &args)
                             {QStringLiteral("failures"), failures},
                             {QStringLiteral("cancelled"), summary.cancelled}};
             if (!summary.offlineRoots.isEmpty())
-                out.insert(QStringLiteral("offline_roots"), QJsonArray::fromStringList(summary.offlineRoots));
+                out.insert(QStringLiteral("offline_roots"),
+                           QJsonArray::fromStringList(summary.offlineRoots));
             printJson(QJsonDocument(out));
         } else {
             printLine(QString());
-            printLine(QStringLiteral("%1 indexed, %2 unchanged (%3 moved), %4 rejected, %5 missing in "
-                                     "%6 s (%7 images/s)%8")
-                          .arg(summary.indexed)
-                          .arg(summary.unchanged)
-                          .arg(summary.moved)
-                          .arg(summary.rejected)
-                          .arg(summary.missing)
-                          .arg(summary.seconds, 0, 'f', 1)
-                          .arg(summary.imagesPerSecond, 0, 'f', 2)
-                          .arg(summary.cancelled ? QStringLiteral(", interrupted") : QString()));
+            printLine(
+                QStringLiteral("%1 indexed, %2 unchanged (%3 moved), %4 rejected, %5 missing in "
+                               "%6 s (%7 images/s)%8")
+                    .arg(summary.indexed)
+                    .arg(summary.unchanged)
+                    .arg(summary.moved)
+                    .arg(summary.rejected)
+                    .arg(summary.missing)
+                    .arg(summary.seconds, 0, 'f', 1)
+                    .arg(summary.imagesPerSecond, 0, 'f', 2)
+                    .arg(summary.cancelled ? QStringLiteral(", interrupted") : QString()));
             for (const auto &f : summary.failures)
-                std::fprintf(stderr, "rejected: %s: %s\n", qPrintable(f.path), qPrintable(f.reason));
+                std::fprintf(stderr, "rejected: %s: %s\n", qPrintable(f.path),
+                             qPrintable(f.reason));
             for (const auto &r : summary.offlineRoots)
                 std::fprintf(stderr, "offline (photos kept): %s\n", qPrintable(r));
         }

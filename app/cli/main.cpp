@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 
+#include <csignal>
 #include <cstdio>
 
 using namespace imago::cli;
@@ -13,11 +14,13 @@ namespace {
 
 void printUsage(FILE *to)
 {
-    QString text = QStringLiteral(
-        "Usage: imago-cli <verb> [options]\n\n"
-        "Imago finds your own photos by what is in them, offline.\n\nVerbs:\n");
+    QString text =
+        QStringLiteral("Usage: imago-cli <verb> [options]\n\n"
+                       "Imago finds your own photos by what is in them, offline.\n\nVerbs:\n");
     for (const auto &v : verbs())
-        text += QStringLiteral("  %1 %2\n").arg(QLatin1String(v.name), -10).arg(QLatin1String(v.summary));
+        text += QStringLiteral("  %1 %2\n")
+                    .arg(QLatin1String(v.name), -10)
+                    .arg(QLatin1String(v.summary));
     text += QStringLiteral("\n'imago-cli <verb> --help' describes a verb's options.\n"
                            "Options: --help, --version\n"
                            "Environment: IMAGO_MODEL (default model folder)\n"
@@ -30,6 +33,9 @@ void printUsage(FILE *to)
 int main(int argc, char **argv)
 {
     imago::flava::ensurePassiveOpenMp(argc, argv);
+    // A file-size limit (ulimit -f) must surface as a write error the library reports, with
+    // everything committed before it kept - not as SIGXFSZ killing the process mid-write.
+    std::signal(SIGXFSZ, SIG_IGN);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("imago"));
     QCoreApplication::setOrganizationName(QStringLiteral("imago"));

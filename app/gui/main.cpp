@@ -13,10 +13,14 @@
 #include <QPalette>
 #include <QStyle>
 #include <QStyleFactory>
+#include <csignal>
 
 int main(int argc, char **argv)
 {
     imago::flava::ensurePassiveOpenMp(argc, argv);
+    // A file-size limit (ulimit -f) must surface as a write error the library reports, with
+    // everything committed before it kept - not as SIGXFSZ killing the process mid-write.
+    std::signal(SIGXFSZ, SIG_IGN);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("imago"));
     QApplication::setOrganizationName(QStringLiteral("imago"));
@@ -45,9 +49,10 @@ int main(int argc, char **argv)
     const QCommandLineOption query(QStringLiteral("search"),
                                    QStringLiteral("Search for TEXT once the library is open."),
                                    QStringLiteral("TEXT"));
-    parser.addPositionalArgument(QStringLiteral("paths"),
-                                 QStringLiteral("Folders or photos to add to the library and index."),
-                                 QStringLiteral("[PATH...]"));
+    parser.addPositionalArgument(
+        QStringLiteral("paths"),
+        QStringLiteral("Folders or photos to add to the library and index."),
+        QStringLiteral("[PATH...]"));
     parser.addOption(query);
     parser.addOption(library);
     parser.addOption(model);
@@ -59,7 +64,8 @@ int main(int argc, char **argv)
     parser.process(app);
     // The window draws with palette roles only, so it follows a dark desktop theme as is;
     // --theme forces one where the desktop gives none (e.g. a bare X session).
-    if (const QString t = parser.value(theme); t == QLatin1String("dark") || t == QLatin1String("light")) {
+    if (const QString t = parser.value(theme);
+        t == QLatin1String("dark") || t == QLatin1String("light")) {
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
         QPalette p = QApplication::style()->standardPalette();
         if (t == QLatin1String("dark")) {
@@ -88,14 +94,15 @@ int main(int argc, char **argv)
     imago::MainWindowOptions options;
     options.libraryDir = absolute(parser.isSet(library) ? parser.value(library)
                                                         : qEnvironmentVariable("IMAGO_LIBRARY"));
-    options.modelDir = absolute(parser.isSet(model) ? parser.value(model)
-                                                    : qEnvironmentVariable("IMAGO_MODEL"));
+    options.modelDir =
+        absolute(parser.isSet(model) ? parser.value(model) : qEnvironmentVariable("IMAGO_MODEL"));
 
     for (const QString &p : parser.positionalArguments())
         options.addPaths << absolute(p);
     options.query = parser.value(query);
     if (options.modelDir.isEmpty() && imago::AppSettings::load().modelDir.isEmpty())
-        options.modelDir = imago::ModelStore::activeModelDir(); // e.g. from `imago-cli model download`
+        options.modelDir =
+            imago::ModelStore::activeModelDir(); // e.g. from `imago-cli model download`
 
     imago::applyLanguage(parser.isSet(lang) ? parser.value(lang)
                                             : imago::AppSettings::load().language);

@@ -326,7 +326,9 @@ void Catalog::rollback()
 {
     m_inTransaction = false;
     m_generationDirty = false;
-    m_db->exec("ROLLBACK");
+    // A failed COMMIT (disk full, I/O error) may already have rolled the transaction back.
+    if (!sqlite3_get_autocommit(m_db->handle()))
+        m_db->exec("ROLLBACK");
 }
 
 void Catalog::writeBatch(const std::function<void()> &work)
@@ -526,18 +528,20 @@ std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status,
             .bind(12, now);
     };
     if (id) {
-        auto q = m_db->query("UPDATE photos SET root_id = (SELECT r.id FROM roots r WHERE "
-                    "substr(?1, 1, length(r.prefix)) = r.prefix ORDER BY length(r.prefix) DESC "
-                    "LIMIT 1), size = ?2, mtime_ms = ?3, content_hash = ?4, width = ?5, "
-                    "height = ?6, format = ?7, captured_at = ?8, camera = ?9, status = ?10, "
-                    "reason = ?11, updated_ms = ?12 WHERE id = ?13");
+        auto q =
+            m_db->query("UPDATE photos SET root_id = (SELECT r.id FROM roots r WHERE "
+                        "substr(?1, 1, length(r.prefix)) = r.prefix ORDER BY length(r.prefix) DESC "
+                        "LIMIT 1), size = ?2, mtime_ms = ?3, content_hash = ?4, width = ?5, "
+                        "height = ?6, format = ?7, captured_at = ?8, camera = ?9, status = ?10, "
+                        "reason = ?11, updated_ms = ?12 WHERE id = ?13");
         bindFacts(q).bind(13, *id).run();
     } else {
-        auto q = m_db->query("INSERT INTO photos(root_id, path, size, mtime_ms, content_hash, width, "
-                    "height, format, captured_at, camera, status, reason, added_ms, updated_ms) "
-                    "VALUES ((SELECT r.id FROM roots r WHERE substr(?1, 1, length(r.prefix)) = "
-                    "r.prefix ORDER BY length(r.prefix) DESC LIMIT 1), ?1, ?2, ?3, ?4, ?5, ?6, "
-                    "?7, ?8, ?9, ?10, ?11, ?12, ?12)");
+        auto q = m_db->query(
+            "INSERT INTO photos(root_id, path, size, mtime_ms, content_hash, width, "
+            "height, format, captured_at, camera, status, reason, added_ms, updated_ms) "
+            "VALUES ((SELECT r.id FROM roots r WHERE substr(?1, 1, length(r.prefix)) = "
+            "r.prefix ORDER BY length(r.prefix) DESC LIMIT 1), ?1, ?2, ?3, ?4, ?5, ?6, "
+            "?7, ?8, ?9, ?10, ?11, ?12, ?12)");
         bindFacts(q).run();
         id = m_db->lastInsertId();
     }

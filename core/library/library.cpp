@@ -10,7 +10,10 @@
 #include <QStandardPaths>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <unistd.h>
 
 namespace imago {
 
@@ -110,6 +113,17 @@ QString Library::indexFile() const
 
 void Library::lockOrThrow()
 {
+    // A folder we cannot write (a read-only mount, another user's folder) would otherwise show
+    // up as a lock we cannot take or a stale lock we cannot clear.
+    if (::access(QFile::encodeName(m_dir).constData(), W_OK) != 0) {
+        const int err = errno;
+        throw LibraryError(m_dir, err == EROFS
+                                      ? QStringLiteral("the library folder is on a read-only file "
+                                                       "system: it can be searched, not changed")
+                                      : QStringLiteral("the library folder is not writable (%1): "
+                                                       "it can be searched, not changed")
+                                            .arg(QString::fromLocal8Bit(std::strerror(err))));
+    }
     m_lock = std::make_unique<QLockFile>(QDir(m_dir).filePath(QStringLiteral("writer.lock")));
     // Only a dead owner makes a lock stale: a long indexing run must keep it.
     m_lock->setStaleLockTime(0);

@@ -1,6 +1,11 @@
 #include "sqlite_connection.h"
 
 #include <QFile>
+#include <QFileInfo>
+
+#include <cerrno>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 
 namespace imago {
 
@@ -97,6 +102,57 @@ std::span<const std::uint8_t> SqlQuery::blob(int col) const
     return {p, std::size_t(sqlite3_column_bytes(m_stmt, col))};
 }
 
+namespace {
+
+// The failures a desktop app meets, in words a person can act on; SQLite's own message follows
+// in parentheses. Empty for the rest (SQLite's message says it). The system errno is only
+// consulted for I/O-class results: it keeps the last failed call's value.
+QString plainCause(int rc, int systemErrno)
+{
+    const int primary = rc & 0xff;
+    const bool io = primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+                    primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY;
+    if (primary == SQLITE_FULL || (io && (systemErrno == ENOSPC || systemErrno == EDQUOT)))
+        return QStringLiteral("the disk is full");
+    if (io && systemErrno == EFBIG)
+        return QStringLiteral("the file size limit was reached");
+    if (primary == SQLITE_READONLY ||
+        (io && (systemErrno == EROFS || systemErrno == EACCES || systemErrno == EPERM)))
+        return QStringLiteral("the library folder is read-only or not writable");
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+        return QStringLiteral("the catalog file is damaged");
+    return {};
+}
+
+// SQLite does not always keep the errno of a failed write (a short write is retried and the
+// errno of the retry lost): look at the folder's free space and the process's file-size limit.
+QString writeFailureCause(const QString &file)
+{
+    const QByteArray folder = QFile::encodeName(QFileInfo(file).absolutePath());
+    struct statvfs fs = {};
+    if (::statvfs(folder.constData(), &fs) == 0 &&
+        std::uint64_t(fs.f_bavail) * fs.f_frsize < (std::uint64_t(1) << 20))
+        return QStringLiteral("the disk is full");
+    rlimit limit = {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+        for (const QString &f :
+             {file, file + QStringLiteral("-wal"), file + QStringLiteral("-journal")})
+            if (QFileInfo(f).size() + 65536 >= qint64(limit.rlim_cur))
+                return QStringLiteral("the file size limit was reached");
+    }
+    return {};
+}
+
+QString withCause(const QString &message, int rc, sqlite3 *db, const QString &file)
+{
+    QString cause = plainCause(rc, db ? sqlite3_system_errno(db) : 0);
+    if (cause.isEmpty() && ((rc & 0xff) == SQLITE_IOERR))
+        cause = writeFailureCause(file);
+    return cause.isEmpty() ? message : QStringLiteral("%1 (%2)").arg(cause, message);
+}
+
+} // namespace
+
 SqliteConnection::SqliteConnection(const QString &file, Mode mode) : m_file(file)
 {
     const int flags =
@@ -104,8 +160,9 @@ SqliteConnection::SqliteConnection(const QString &file, Mode mode) : m_file(file
     const int rc = sqlite3_open_v2(QFile::encodeName(file).constData(), &m_db,
                                    flags | SQLITE_OPEN_EXRESCODE, nullptr);
     if (rc != SQLITE_OK) {
-        const QString msg =
-            m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QString::fromUtf8(sqlite3_errstr(rc));
+        const QString msg = withCause(m_db ? QString::fromUtf8(sqlite3_errmsg(m_db))
+                                           : QString::fromUtf8(sqlite3_errstr(rc)),
+                                      rc, m_db, file);
         sqlite3_close(m_db);
         m_db = nullptr;
         throw LibraryError(file, QStringLiteral("cannot open the catalog: %1").arg(msg));
@@ -141,7 +198,8 @@ void SqliteConnection::exec(const char *sql)
     char *err = nullptr;
     const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {
-        const QString msg = err ? QString::fromUtf8(err) : QString::fromUtf8(sqlite3_errstr(rc));
+        const QString msg = withCause(
+            err ? QString::fromUtf8(err) : QString::fromUtf8(sqlite3_errstr(rc)), rc, m_db, m_file);
         sqlite3_free(err);
         throw LibraryError(m_file, QStringLiteral("%1 (in: %2)").arg(msg, QString::fromUtf8(sql)));
     }
@@ -157,6 +215,7 @@ void SqliteConnection::fail(int rc, const char *sql) const
     QString msg = QString::fromUtf8(sqlite3_errmsg(m_db));
     if (msg.isEmpty() || msg == QLatin1String("not an error"))
         msg = QString::fromUtf8(sqlite3_errstr(rc));
+    msg = withCause(msg, rc, m_db, m_file);
     QString statement = QString::fromUtf8(sql ? sql : "").simplified();
     if (statement.size() > 120)
         statement = statement.left(117) + QStringLiteral("...");
