@@ -3,6 +3,7 @@
 # in build-fuzz/ and runs TARGET for SECONDS, seeded from the shared fixtures (or SEED_DIR).
 # New crashing inputs land in tests/fuzz/crashes/TARGET/; commit each one as a regression case
 # under tests/data/fuzz/TARGET/ once fixed. Called with no arguments it lists the targets.
+# FUZZ_FLAGS adds libFuzzer flags (e.g. FUZZ_FLAGS=-max_len=65536 for faster image runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 targets=(safetensors torchzip config tokenizer imagedecode)
@@ -31,5 +32,5 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DIMAGO_FUZZ=ON -DIMAGO_B
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
 cmake --build build-fuzz --target "fuzz_$target"
 mkdir -p "tests/fuzz/crashes/$target" "build-fuzz/corpus/$target"
-exec build-fuzz/fuzz/"fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 \
+exec build-fuzz/fuzz/"fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 ${FUZZ_FLAGS:-} \
   -artifact_prefix="tests/fuzz/crashes/$target/" "build-fuzz/corpus/$target" "$seeds"
