@@ -37,12 +37,15 @@ void writeRealisticJpeg(const QString &path, int w, int h, quint32 seed)
     const int hueA = int(rng.bounded(360)), hueB = int(rng.bounded(360));
     for (int y = 0; y < h; ++y) {
         uchar *row = img.scanLine(y);
-        const QColor c = QColor::fromHsv((hueA + (hueB - hueA) * y / h + 360) % 360, 120, 200);
+        // An HSV QColor converts on every red()/green()/blue(): once per row, not per pixel.
+        const QColor c =
+            QColor::fromHsv((hueA + (hueB - hueA) * y / h + 360) % 360, 120, 200).toRgb();
+        const int r = c.red(), g = c.green(), b = c.blue();
         for (int x = 0; x < w; ++x) {
             const int n = int(rng.bounded(24)) - 12;
-            row[3 * x + 0] = uchar(std::clamp(c.red() + n + x * 40 / w, 0, 255));
-            row[3 * x + 1] = uchar(std::clamp(c.green() + n, 0, 255));
-            row[3 * x + 2] = uchar(std::clamp(c.blue() + n - x * 30 / w, 0, 255));
+            row[3 * x + 0] = uchar(std::clamp(r + n + x * 40 / w, 0, 255));
+            row[3 * x + 1] = uchar(std::clamp(g + n, 0, 255));
+            row[3 * x + 2] = uchar(std::clamp(b + n - x * 30 / w, 0, 255));
         }
     }
     QPainter p(&img);
