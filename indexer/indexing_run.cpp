@@ -280,7 +280,10 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
             }
             continue;
         }
-        const QByteArray bytes = file.read(qint64(options.limits.maxFileBytes) + 1);
+        // QIODevice::read(n) allocates n bytes up front: ask for what the file holds (one byte
+        // more shows a file that grew past the limit since the scan), not for the limit.
+        const QByteArray bytes =
+            file.read(std::min<qint64>(file.size(), qint64(options.limits.maxFileBytes)) + 1);
         if (file.error() != QFileDevice::NoError) {
             reject(QStringLiteral("cannot read: %1").arg(file.errorString()));
             continue;

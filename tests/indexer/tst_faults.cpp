@@ -48,14 +48,21 @@ QString describe(const Run &r)
         .arg(QString::fromUtf8(r.out), QString::fromUtf8(r.err));
 }
 
-// imago-cli with `args`; `fileSizeLimit` > 0 caps every file the child writes (ulimit -f).
-Run cli(const QStringList &args, qint64 fileSizeLimit = 0)
+// imago-cli with `args`; `fileSizeLimit` > 0 caps every file the child writes (ulimit -f),
+// `addressSpace` > 0 its virtual memory (ulimit -v).
+Run cli(const QStringList &args, qint64 fileSizeLimit = 0, qint64 addressSpace = 0)
 {
     QProcess p;
-    if (fileSizeLimit > 0)
-        p.setChildProcessModifier([fileSizeLimit] {
-            const rlimit r{rlim_t(fileSizeLimit), rlim_t(fileSizeLimit)};
-            ::setrlimit(RLIMIT_FSIZE, &r);
+    if (fileSizeLimit > 0 || addressSpace > 0)
+        p.setChildProcessModifier([fileSizeLimit, addressSpace] {
+            if (fileSizeLimit > 0) {
+                const rlimit r{rlim_t(fileSizeLimit), rlim_t(fileSizeLimit)};
+                ::setrlimit(RLIMIT_FSIZE, &r);
+            }
+            if (addressSpace > 0) {
+                const rlimit r{rlim_t(addressSpace), rlim_t(addressSpace)};
+                ::setrlimit(RLIMIT_AS, &r);
+            }
         });
     p.start(QStringLiteral(IMAGO_CLI), args);
     Run r;
@@ -220,6 +227,22 @@ private Q_SLOTS:
         for (const QFileInfo &f : QDir(lib).entryInfoList(QDir::Files))
             largest = std::max(largest, f.size());
         failedWriteLosesNothing(lib, a, b, largest + 12 * 1024);
+    }
+
+    void virtualMemoryLimit()
+    {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        QSKIP("sanitizers reserve terabytes of address space for their shadow memory");
+#endif
+        // ulimit -v on a server: the indexer must not ask for more than it uses. (Each decode
+        // once allocated the 1 GiB file-size limit up front and failed here with bad_alloc.)
+        QTemporaryDir tmp;
+        const QString lib = tmp.filePath("library"), a = tmp.filePath("a");
+        QVERIFY(writePhotos(a, 16, 1200));
+        const Run r = cli(indexArgs(lib, a), 0, qint64(1536) << 20);
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("indexed")).toInt(),
+                 16);
     }
 
     void diskFullWhileIndexing()
