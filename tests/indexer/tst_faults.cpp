@@ -8,6 +8,7 @@
 // main() makes before any thread starts when the test runs as root (else those cases skip and
 // say why). The mounts are invisible to the rest of the machine and vanish with the process.
 #include "catalog.h"
+#include "cli_run.h"
 #include "indexing_run.h"
 #include "library.h"
 #include "model_session.h"
@@ -35,26 +36,16 @@ namespace {
 const QString kToy = QStringLiteral(IMAGO_SHARED_DIR "/flava-toy");
 bool g_privateMounts = false; // set by main()
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-QString describe(const Run &r)
-{
-    return QStringLiteral("exit %1\nstdout: %2\nstderr: %3")
-        .arg(r.exitCode)
-        .arg(QString::fromUtf8(r.out), QString::fromUtf8(r.err));
-}
+using test::describe;
+using Run = test::CliRun;
 
 // imago-cli with `args`; `fileSizeLimit` > 0 caps every file the child writes (ulimit -f),
 // `addressSpace` > 0 its virtual memory (ulimit -v).
 Run cli(const QStringList &args, qint64 fileSizeLimit = 0, qint64 addressSpace = 0)
 {
-    QProcess p;
+    std::function<void()> limits;
     if (fileSizeLimit > 0 || addressSpace > 0)
-        p.setChildProcessModifier([fileSizeLimit, addressSpace] {
+        limits = [fileSizeLimit, addressSpace] {
             if (fileSizeLimit > 0) {
                 const rlimit r{rlim_t(fileSizeLimit), rlim_t(fileSizeLimit)};
                 ::setrlimit(RLIMIT_FSIZE, &r);
@@ -63,17 +54,9 @@ Run cli(const QStringList &args, qint64 fileSizeLimit = 0, qint64 addressSpace =
                 const rlimit r{rlim_t(addressSpace), rlim_t(addressSpace)};
                 ::setrlimit(RLIMIT_AS, &r);
             }
-        });
-    p.start(QStringLiteral(IMAGO_CLI), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        r.err = "did not run: " + p.errorString().toUtf8();
-        return r;
-    }
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    return r;
+        };
+    return test::runProgram(QStringLiteral(IMAGO_CLI), args,
+                            QProcessEnvironment::systemEnvironment(), limits);
 }
 
 QStringList indexArgs(const QString &library, const QString &folder)

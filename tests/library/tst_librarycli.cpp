@@ -1,6 +1,7 @@
 // tst_librarycli: the library verbs of the built imago-cli (status, list, forget, rebuild,
 // verify) run as a user would, on a library made through the Library API: JSON field names,
 // exit codes, and verify failing on a deliberately broken library.
+#include "cli_run.h"
 #include "library.h"
 #include "library_test_util.h"
 
@@ -20,13 +21,8 @@ namespace {
 
 constexpr std::size_t kDim = 16;
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using Run = CliRun;
 
-// IMAGO_CLI_BINARY overrides the binary this test was built against.
 QString cliBinary()
 {
     const QString env = qEnvironmentVariable("IMAGO_CLI_BINARY");
@@ -36,25 +32,7 @@ QString cliBinary()
 Run runCli(const QStringList &args,
            const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
 {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(cliBinary(), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(60000)) {
-        r.err = "did not run: " + p.errorString().toUtf8();
-        return r;
-    }
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    return r;
-}
-
-QString describe(const Run &r)
-{
-    return QStringLiteral("exit %1\nstdout: %2\nstderr: %3")
-        .arg(r.exitCode)
-        .arg(QString::fromUtf8(r.out), QString::fromUtf8(r.err));
+    return runProgram(cliBinary(), args, env, {}, 60000);
 }
 
 } // namespace
