@@ -2,10 +2,12 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QUrl>
 
 #include <cerrno>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 namespace imago {
 
@@ -157,8 +159,20 @@ SqliteConnection::SqliteConnection(const QString &file, Mode mode) : m_file(file
 {
     const int flags =
         mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    const int rc = sqlite3_open_v2(QFile::encodeName(file).constData(), &m_db,
-                                   flags | SQLITE_OPEN_EXRESCODE, nullptr);
+    // Reading a WAL database needs its -shm file, which SQLite cannot create in a folder we
+    // may not write (another user's library, a read-only share). With no -wal file there is no
+    // writer at work (a WAL writer keeps one), so the file can be read as immutable.
+    QByteArray name = QFile::encodeName(file);
+    int uriFlag = 0;
+    const QString folder = QFileInfo(file).absolutePath();
+    if (mode == Mode::ReadOnly && ::access(QFile::encodeName(folder).constData(), W_OK) != 0 &&
+        !QFileInfo::exists(file + QStringLiteral("-wal")) &&
+        !QFileInfo::exists(file + QStringLiteral("-shm"))) {
+        name = QUrl::fromLocalFile(QFileInfo(file).absoluteFilePath()).toEncoded() + "?immutable=1";
+        uriFlag = SQLITE_OPEN_URI;
+    }
+    const int rc =
+        sqlite3_open_v2(name.constData(), &m_db, flags | uriFlag | SQLITE_OPEN_EXRESCODE, nullptr);
     if (rc != SQLITE_OK) {
         const QString msg = withCause(m_db ? QString::fromUtf8(sqlite3_errmsg(m_db))
                                            : QString::fromUtf8(sqlite3_errstr(rc)),

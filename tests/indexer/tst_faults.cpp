@@ -316,6 +316,49 @@ private Q_SLOTS:
         QVERIFY(snapshot(lib) == before);
     }
 
+    void searchAnotherUsersLibrary()
+    {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        QSKIP("the sanitizer's report folder is not writable by the other user");
+#endif
+        if (::geteuid() != 0)
+            QSKIP("needs root to run the search as another user");
+        // A library folder this user may read but not write (another account's, a share):
+        // SQLite cannot create the WAL's -shm file there; search must still work.
+        QTemporaryDir tmp;
+        const QString lib = tmp.filePath("library"), a = tmp.filePath("a");
+        QVERIFY(writePhotos(a, 8, 1300));
+        const Run first = cli(indexArgs(lib, a));
+        QVERIFY2(first.exitCode == 0, qPrintable(describe(first)));
+        const auto readable =
+            QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
+        const auto listable =
+            readable | QFileDevice::ExeOwner | QFileDevice::ExeGroup | QFileDevice::ExeOther;
+        QVERIFY(QFile::setPermissions(tmp.path(), listable));
+        for (const QFileInfo &f : QDir(lib).entryInfoList(QDir::Files))
+            QVERIFY(QFile::setPermissions(f.absoluteFilePath(), readable));
+        QVERIFY(QFile::setPermissions(lib, listable));
+        const Run search = test::runProgram(
+            QStringLiteral(IMAGO_CLI),
+            {QStringLiteral("search"), QStringLiteral("--library"), lib, QStringLiteral("--model"),
+             kToy, QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--json"),
+             QStringLiteral("--top"), QStringLiteral("3"), QStringLiteral("a red circle")},
+            QProcessEnvironment::systemEnvironment(), [] {
+                // nobody:nogroup
+                if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+                    ::_exit(99);
+            });
+        QFile::setPermissions(tmp.path(), listable | QFileDevice::WriteOwner);
+        QFile::setPermissions(lib, listable | QFileDevice::WriteOwner);
+        QVERIFY2(search.exitCode == 0, qPrintable(describe(search)));
+        QCOMPARE(QJsonDocument::fromJson(search.out)
+                     .object()
+                     .value(QStringLiteral("results"))
+                     .toArray()
+                     .size(),
+                 3);
+    }
+
     void photoDeletedOrTruncatedBetweenScanAndDecode()
     {
         QTemporaryDir tmp;
