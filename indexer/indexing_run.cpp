@@ -189,6 +189,7 @@ void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem>
 {
     // Its own read connection: the writer's connection belongs to the writer thread.
     Catalog catalog(library.catalogFile(), Catalog::Mode::ReadOnly);
+    const RootWatch rootWatch(catalog); // run() added the roots before the scan starts
     const QString currentModel = library.modelIdentity();
     for (const QString &root : roots) {
         std::unordered_set<std::int64_t> seen;
@@ -218,11 +219,9 @@ void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem>
             break;
         // Photos recorded under a folder that was walked completely but not seen are gone -
         // unless the folder itself went away during the walk.
-        if (QFileInfo(root).isDir() && !RootWatch(catalog).online(root)) {
+        if (QFileInfo(root).isDir() && !rootWatch.online(root)) {
             offline << root;
-            continue;
-        }
-        if (QFileInfo(root).isDir()) {
+        } else if (QFileInfo(root).isDir()) {
             PhotoQuery q;
             q.under = QDir::cleanPath(QFileInfo(root).absoluteFilePath());
             catalog.forEachPhoto(q, [&](const PhotoRecord &r) {
@@ -269,14 +268,14 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         if (!file.open(QIODevice::ReadOnly)) {
             // Deleted between scan and decode, or unreadable: not indexed, say why. A whole
             // root gone (unmounted, renamed) is not a deletion.
-            if (!file.exists() && !roots.online(item->root)) {
+            if (file.exists()) {
+                reject(QStringLiteral("cannot read: %1").arg(file.errorString()));
+            } else if (!roots.online(item->root)) {
                 offlineRoots.insert(item->root);
                 results.push({ResultItem::Kind::RootOffline, {facts}, {}, item->root});
-            } else if (!file.exists()) {
+            } else {
                 results.push(
                     {ResultItem::Kind::Missing, {facts}, {}, QStringLiteral("file not found")});
-            } else {
-                reject(QStringLiteral("cannot read: %1").arg(file.errorString()));
             }
             continue;
         }
