@@ -11,7 +11,7 @@ packages=(
   libtiff-dev zlib1g-dev
   libopenblas0-openmp
   python3-torch python3-pil python3-numpy
-  xvfb xauth imagemagick desktop-file-utils appstream dpkg-dev file groff-base
+  xvfb xauth imagemagick desktop-file-utils appstream dpkg-dev file groff-base lintian libglib2.0-bin
   fonts-wqy-microhei qt6-translations-l10n
 )
 sudo_cmd=()
