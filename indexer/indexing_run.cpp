@@ -60,7 +60,8 @@ struct ResultItem
     Kind kind = Kind::Unchanged;
     std::vector<PhotoFacts> facts; // Embedded: the batch; else one
     std::vector<float> embeddings; // Embedded: batch x E
-    QString reason;                // Rejected, Missing; RootOffline: the root
+    Reason reason;                 // Rejected, Missing
+    QString root;                  // RootOffline: the root
 };
 
 PhotoFacts factsOf(const ScanEntry &e)
@@ -204,7 +205,7 @@ void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem>
                     const bool settled = existing->status == PhotoStatus::Rejected ||
                                          (existing->status == PhotoStatus::Indexed && current);
                     if (settled && sameFile(*existing, e)) {
-                        results.push({ResultItem::Kind::Unchanged, {}, {}, {}});
+                        results.push({ResultItem::Kind::Unchanged, {}, {}, {}, {}});
                         return !cancelled.load();
                     }
                 }
@@ -227,10 +228,8 @@ void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem>
             catalog.forEachPhoto(q, [&](const PhotoRecord &r) {
                 if (r.status != PhotoStatus::Missing && !seen.count(r.id) &&
                     !QFileInfo::exists(r.facts.path))
-                    results.push({ResultItem::Kind::Missing,
-                                  {r.facts},
-                                  {},
-                                  QStringLiteral("file not found")});
+                    results.push(
+                        {ResultItem::Kind::Missing, {r.facts}, {}, fileNotFoundReason(), {}});
             });
         }
     }
@@ -252,16 +251,19 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         PhotoFacts facts = factsOf(item->entry);
         // Its root went away during the run: leave its photos as they are.
         if (offlineRoots.contains(item->root)) {
-            results.push({ResultItem::Kind::RootOffline, {facts}, {}, item->root});
+            results.push({ResultItem::Kind::RootOffline, {facts}, {}, {}, item->root});
             continue;
         }
-        auto reject = [&](const QString &reason) {
-            results.push({ResultItem::Kind::Rejected, {facts}, {}, reason});
+        auto reject = [&](Reason reason) {
+            results.push({ResultItem::Kind::Rejected, {facts}, {}, std::move(reason), {}});
+        };
+        const auto cannotRead = [](const QFile &f) {
+            return makeReason(reason::kUnreadable,
+                              QStringLiteral("cannot read: %1").arg(f.errorString()),
+                              {f.errorString()});
         };
         if (quint64(item->entry.size) > options.limits.maxFileBytes) {
-            reject(QStringLiteral("file is %1 MB, over the %2 MB limit")
-                       .arg(item->entry.size >> 20)
-                       .arg(options.limits.maxFileBytes >> 20));
+            reject(fileTooLargeReason(quint64(item->entry.size), options.limits.maxFileBytes));
             continue;
         }
         QFile file(facts.path);
@@ -269,13 +271,12 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
             // Deleted between scan and decode, or unreadable: not indexed, say why. A whole
             // root gone (unmounted, renamed) is not a deletion.
             if (file.exists()) {
-                reject(QStringLiteral("cannot read: %1").arg(file.errorString()));
+                reject(cannotRead(file));
             } else if (!roots.online(item->root)) {
                 offlineRoots.insert(item->root);
-                results.push({ResultItem::Kind::RootOffline, {facts}, {}, item->root});
+                results.push({ResultItem::Kind::RootOffline, {facts}, {}, {}, item->root});
             } else {
-                results.push(
-                    {ResultItem::Kind::Missing, {facts}, {}, QStringLiteral("file not found")});
+                results.push({ResultItem::Kind::Missing, {facts}, {}, fileNotFoundReason(), {}});
             }
             continue;
         }
@@ -284,7 +285,7 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         const QByteArray bytes =
             file.read(std::min<qint64>(file.size(), qint64(options.limits.maxFileBytes)) + 1);
         if (file.error() != QFileDevice::NoError) {
-            reject(QStringLiteral("cannot read: %1").arg(file.errorString()));
+            reject(cannotRead(file));
             continue;
         }
         facts.size = bytes.size(); // what was actually read (the file may have changed since)
@@ -308,7 +309,7 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         const PreprocessOutcome r =
             preprocessImageData(bytes, pre, options.fastDecode, out.pixels.data(), options.limits);
         if (!r.ok()) {
-            reject(r.error);
+            reject(r.reason());
             continue;
         }
         facts.width = r.orientedWidth;
@@ -319,6 +320,7 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         if (sameAsBefore || twin) {
             results.push({sameAsBefore ? ResultItem::Kind::Touched : ResultItem::Kind::Reuse,
                           {facts},
+                          {},
                           {},
                           {}});
             continue;
@@ -467,13 +469,13 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
                 break;
             case ResultItem::Kind::RootOffline:
                 // Not indexed now, nothing recorded: the next run with the root back does it.
-                if (!rootsLost.contains(item->reason)) {
-                    rootsLost << item->reason;
+                if (!rootsLost.contains(item->root)) {
+                    rootsLost << item->root;
                     qCWarning(lcIndexer).noquote()
                         << QStringLiteral("%1: the folder went away during the run (unmounted, "
                                           "disconnected or renamed?); its photos are kept as "
                                           "they were")
-                               .arg(item->reason);
+                               .arg(item->root);
                 }
                 ++progress.done;
                 break;

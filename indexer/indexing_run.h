@@ -49,7 +49,7 @@ struct IndexingOptions
 struct IndexingFailure
 {
     QString path;
-    QString reason;
+    Reason reason; // code, English sentence, arguments (reason.h)
 };
 
 struct IndexingProgress

@@ -24,6 +24,7 @@
 #pragma once
 
 #include "model_session.h"
+#include "reason.h"
 
 #include <QFuture>
 #include <QObject>
@@ -51,7 +52,12 @@ QString exceptionMessage(const std::exception &e);
 struct ModelChoice
 {
     QString modelDir;
-    enum class Device { Auto, Cpu, Gpu } device = Device::Auto;
+    enum class Device
+    {
+        Auto,
+        Cpu,
+        Gpu
+    } device = Device::Auto;
     int threads = 0; // 0: automatic
 };
 
@@ -67,7 +73,7 @@ struct LibraryOverview
     struct Rejected
     {
         QString path;
-        QString reason;
+        Reason reason; // shown through localizedReason()
     };
     std::vector<Root> roots;
     std::int64_t indexed = 0, rejected = 0, missing = 0, stale = 0;
@@ -79,7 +85,13 @@ class LibraryService : public QObject
 {
     Q_OBJECT
 public:
-    enum class State { Closed, Opening, Open, Failed };
+    enum class State
+    {
+        Closed,
+        Opening,
+        Open,
+        Failed
+    };
 
     explicit LibraryService(QObject *parent = nullptr);
     // Closes the library on its thread and waits for that (a few ms; the index file may be
@@ -105,8 +117,7 @@ public:
 
     // Runs job(Library &) on the library thread after the jobs posted before it. The future
     // carries its result or its exception. Fails with std::runtime_error when not open.
-    template <typename F>
-    auto post(F job) -> QFuture<std::invoke_result_t<F, Library &>>;
+    template<typename F> auto post(F job) -> QFuture<std::invoke_result_t<F, Library &>>;
 
     // Roots, counts and rejected files, read on the I/O pool.
     QFuture<LibraryOverview> overview();
@@ -142,8 +153,7 @@ private:
     std::unique_ptr<SearchEngine> m_ownedEngine;
 };
 
-template <typename F>
-auto LibraryService::post(F job) -> QFuture<std::invoke_result_t<F, Library &>>
+template<typename F> auto LibraryService::post(F job) -> QFuture<std::invoke_result_t<F, Library &>>
 {
     using R = std::invoke_result_t<F, Library &>;
     auto promise = std::make_shared<QPromise<R>>();

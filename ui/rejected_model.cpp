@@ -1,5 +1,7 @@
 #include "rejected_model.h"
 
+#include "reason_text.h"
+
 #include <QDir>
 #include <QFileInfo>
 
@@ -30,9 +32,10 @@ QVariant RejectedModel::data(const QModelIndex &index, int role) const
         return {};
     const auto &r = m_rows[std::size_t(index.row())];
     if (role == Qt::DisplayRole)
-        return index.column() == FileColumn ? QFileInfo(r.path).fileName() : r.reason;
+        return index.column() == FileColumn ? QFileInfo(r.path).fileName()
+                                            : localizedReason(r.reason);
     if (role == Qt::ToolTipRole)
-        return QDir::toNativeSeparators(r.path) + QLatin1Char('\n') + r.reason;
+        return QDir::toNativeSeparators(r.path) + QLatin1Char('\n') + localizedReason(r.reason);
     if (role == Qt::UserRole)
         return r.path;
     return {};

@@ -54,7 +54,8 @@ int runIndex(const QStringList &args)
                        "Folders are remembered as library roots.\nOn a terminal a live progress "
                        "line; in a pipe or with --json a final JSON summary {\"indexed\", "
                        "\"unchanged\", \"rejected\", \"missing\", \"seconds\", "
-                       "\"images_per_second\", \"failures\": [{\"path\", \"reason\"}]}.\nCtrl-C "
+                       "\"images_per_second\", \"failures\": [{\"path\", \"reason\", "
+                       "\"reason_code\"}]}.\nCtrl-C "
                        "finishes the batch in flight, commits it and exits (code 130); rejected "
                        "files are not a failure (exit 0)."),
                    QStringLiteral("PATH...")))
@@ -130,7 +131,8 @@ int runIndex(const QStringList &args)
             QJsonArray failures;
             for (const auto &f : summary.failures)
                 failures.append(QJsonObject{{QStringLiteral("path"), f.path},
-                                            {QStringLiteral("reason"), f.reason}});
+                                            {QStringLiteral("reason"), f.reason.text},
+                                            {QStringLiteral("reason_code"), f.reason.code}});
             QJsonObject out{{QStringLiteral("indexed"), summary.indexed},
                             {QStringLiteral("unchanged"), summary.unchanged},
                             {QStringLiteral("rejected"), summary.rejected},
@@ -159,7 +161,7 @@ int runIndex(const QStringList &args)
                     .arg(summary.cancelled ? QStringLiteral(", interrupted") : QString()));
             for (const auto &f : summary.failures)
                 std::fprintf(stderr, "rejected: %s: %s\n", qPrintable(f.path),
-                             qPrintable(f.reason));
+                             qPrintable(f.reason.text));
             for (const auto &r : summary.offlineRoots)
                 std::fprintf(stderr, "offline (photos kept): %s\n", qPrintable(r));
         }

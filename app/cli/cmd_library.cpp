@@ -144,7 +144,7 @@ int runList(const QStringList &args)
                    QStringLiteral("List the photos of a library, in path order.\nWith --json "
                                   "prints an array with one object per photo: {\"path\", "
                                   "\"status\": \"indexed\"|\"rejected\"|\"missing\", \"width\", "
-                                  "\"height\", \"reason\"}.")))
+                                  "\"height\", \"reason\", \"reason_code\"}.")))
         return 0;
     noPositionals(p);
     PhotoQuery query;
@@ -164,15 +164,17 @@ int runList(const QStringList &args)
     if (json)
         std::fputs("[", stdout);
     library->catalog().forEachPhoto(query, [&](const PhotoRecord &r) {
-        QString reason = r.reason;
+        Reason reason = r.reason;
         if (r.status == PhotoStatus::Indexed && r.embeddingModel != model)
-            reason = QStringLiteral("stale: embedded by another model; re-index it");
+            reason = makeReason(reason::kStaleModel,
+                                QStringLiteral("stale: embedded by another model; re-index it"));
         if (json) {
             const QJsonObject o{{QStringLiteral("path"), r.facts.path},
                                 {QStringLiteral("status"), photoStatusName(r.status)},
                                 {QStringLiteral("width"), r.facts.width},
                                 {QStringLiteral("height"), r.facts.height},
-                                {QStringLiteral("reason"), reason}};
+                                {QStringLiteral("reason"), reason.text},
+                                {QStringLiteral("reason_code"), reason.code}};
             const QByteArray bytes = QJsonDocument(o).toJson(QJsonDocument::Compact);
             std::fputs(first ? "\n" : ",\n", stdout);
             std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), stdout);
@@ -182,7 +184,7 @@ int runList(const QStringList &args)
                           .arg(QStringLiteral("%1x%2").arg(r.facts.width).arg(r.facts.height), -11)
                           .arg(r.facts.path, reason.isEmpty()
                                                  ? QString()
-                                                 : QStringLiteral("  (%1)").arg(reason)));
+                                                 : QStringLiteral("  (%1)").arg(reason.text)));
         }
         first = false;
     });

@@ -10,8 +10,12 @@
 
 namespace imago::detail {
 
-// Refuses empty or over-budget declared sizes; empty string when the size is acceptable.
-QString checkPixelBudget(std::uint64_t width, std::uint64_t height, const DecodeLimits &limits);
+// Refuses empty or over-budget declared sizes (empty_image, too_many_pixels, side_too_long);
+// an empty Reason when the size is acceptable.
+Reason checkPixelBudget(std::uint64_t width, std::uint64_t height, const DecodeLimits &limits);
+
+// A failed DecodeResult carrying `why`.
+DecodeResult refuse(Reason why);
 
 // Pillow's JpegImageFile.draft rule for a square target: the largest s in {8, 4, 2, 1} with
 // s <= min(width / minSide, height / minSide) (integer division). 1 when minSide <= 0.

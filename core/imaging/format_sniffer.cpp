@@ -46,7 +46,8 @@ SniffResult sniffIsoBmff(Bytes b)
         generic = generic || isGenericHeifBrand(br);
     }
     if (cr3)
-        return {FileKind::CameraRaw, QStringLiteral("Canon CR3")};
+        return {FileKind::CameraRaw,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "Canon CR3"))};
     // The major brand names the codec when it is specific; a generic one ("mif1") is refined
     // by the compatible brands, AVIF first (AVIF files list "mif1"/"miaf" next to "avif").
     if (!hevc && !avif) {
@@ -57,7 +58,8 @@ SniffResult sniffIsoBmff(Bytes b)
         return {FileKind::Avif, {}};
     if (hevc)
         return {FileKind::Heif, {}};
-    return {FileKind::NotImage, QStringLiteral("video or audio (QuickTime/MP4 family)")};
+    return {FileKind::NotImage, QStringLiteral(QT_TRANSLATE_NOOP(
+                                    "imago::FileKind", "video or audio (QuickTime/MP4 family)"))};
 }
 
 bool looksLikeText(Bytes b)
@@ -85,19 +87,25 @@ bool containsText(Bytes b, std::string_view needle, std::size_t within)
 SniffResult sniffText(Bytes b)
 {
     if (containsText(b, "<svg", 4096))
-        return {FileKind::UnsupportedImage, QStringLiteral("SVG vector image")};
+        return {FileKind::UnsupportedImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "SVG vector image"))};
     if (containsText(b, "x:xmpmeta", 4096) || containsText(b, "<x:xapmeta", 4096))
-        return {FileKind::NotImage, QStringLiteral("XMP metadata (XML)")};
+        return {FileKind::NotImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "XMP metadata (XML)"))};
     if (containsText(b, "<plist", 4096))
-        return {FileKind::NotImage, QStringLiteral("property list (XML)")};
+        return {FileKind::NotImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "property list (XML)"))};
     if (startsWith(b, 0, "<?xml") || startsWith(b, 0, "\xEF\xBB\xBF<?xml"))
-        return {FileKind::NotImage, QStringLiteral("XML document")};
+        return {FileKind::NotImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "XML document"))};
     if (startsWith(b, 0, "{\\rtf"))
-        return {FileKind::NotImage, QStringLiteral("RTF document")};
+        return {FileKind::NotImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "RTF document"))};
     if (containsText(b, "<html", 1024) || containsText(b, "<HTML", 1024) ||
         containsText(b, "<!DOCTYPE html", 1024))
-        return {FileKind::NotImage, QStringLiteral("HTML document")};
-    return {FileKind::NotImage, QStringLiteral("text file")};
+        return {FileKind::NotImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "HTML document"))};
+    return {FileKind::NotImage, QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "text file"))};
 }
 
 bool isPnm(Bytes b)
@@ -122,7 +130,8 @@ SniffResult sniffFormat(Bytes b)
 {
     using namespace std::string_view_literals;
     if (b.empty())
-        return {FileKind::NotImage, QStringLiteral("empty file")};
+        return {FileKind::NotImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "empty file"))};
 
     if (startsWith(b, 0, "\xFF\xD8\xFF"))
         return {FileKind::Jpeg, {}};
@@ -137,17 +146,21 @@ SniffResult sniffFormat(Bytes b)
     if (startsWith(b, 0, "II*\0"sv) || startsWith(b, 0, "MM\0*"sv) || startsWith(b, 0, "II+\0"sv) ||
         startsWith(b, 0, "MM\0+"sv)) {
         if (startsWith(b, 0, "II*\0"sv) && startsWith(b, 8, "CR\x02"))
-            return {FileKind::CameraRaw, QStringLiteral("Canon CR2")};
+            return {FileKind::CameraRaw,
+                    QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "Canon CR2"))};
         if (auto raw = tiffCameraRawKind(b))
             return {FileKind::CameraRaw, std::move(*raw)};
         return {FileKind::Tiff, {}};
     }
     if (startsWith(b, 0, "IIRO") || startsWith(b, 0, "IIRS") || startsWith(b, 0, "MMOR"))
-        return {FileKind::CameraRaw, QStringLiteral("Olympus ORF")};
+        return {FileKind::CameraRaw,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "Olympus ORF"))};
     if (startsWith(b, 0, "IIU\0"sv))
-        return {FileKind::CameraRaw, QStringLiteral("Panasonic RW2")};
+        return {FileKind::CameraRaw,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "Panasonic RW2"))};
     if (startsWith(b, 0, "FUJIFILMCCD-RAW"))
-        return {FileKind::CameraRaw, QStringLiteral("Fujifilm RAF")};
+        return {FileKind::CameraRaw,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "Fujifilm RAF"))};
     if (isIco(b))
         return {FileKind::Ico, {}};
     if (isPnm(b))
@@ -157,13 +170,17 @@ SniffResult sniffFormat(Bytes b)
 
     // Recognisable images we do not decode.
     if (startsWith(b, 0, "8BPS"))
-        return {FileKind::UnsupportedImage, QStringLiteral("Photoshop document")};
+        return {FileKind::UnsupportedImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "Photoshop document"))};
     if (startsWith(b, 0, "\0\0\0\x0CjP  \r\n\x87\n"sv) || startsWith(b, 0, "\xFF\x4F\xFF\x51"))
-        return {FileKind::UnsupportedImage, QStringLiteral("JPEG 2000 image")};
+        return {FileKind::UnsupportedImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "JPEG 2000 image"))};
     if (startsWith(b, 0, "\xFF\x0A") || startsWith(b, 0, "\0\0\0\x0CJXL \r\n\x87\n"sv))
-        return {FileKind::UnsupportedImage, QStringLiteral("JPEG XL image")};
+        return {FileKind::UnsupportedImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "JPEG XL image"))};
     if (startsWith(b, 0, "\x76\x2F\x31\x01"))
-        return {FileKind::UnsupportedImage, QStringLiteral("OpenEXR image")};
+        return {FileKind::UnsupportedImage,
+                QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "OpenEXR image"))};
 
     // Things that are not images at all.
     struct Magic
@@ -173,33 +190,35 @@ SniffResult sniffFormat(Bytes b)
         const char *what;
     };
     static constexpr std::array magics{
-        Magic{0, "%PDF", "PDF document"},
-        Magic{0, "PK\x03\x04", "ZIP archive (or an Office/ePub document)"},
-        Magic{0, "PK\x05\x06", "ZIP archive (empty)"},
+        Magic{0, "%PDF", QT_TRANSLATE_NOOP("imago::FileKind", "PDF document")},
+        Magic{0, "PK\x03\x04",
+              QT_TRANSLATE_NOOP("imago::FileKind", "ZIP archive (or an Office/ePub document)")},
+        Magic{0, "PK\x05\x06", QT_TRANSLATE_NOOP("imago::FileKind", "ZIP archive (empty)")},
         Magic{0, "\x00\x05\x16\x07"sv, "AppleDouble metadata (a macOS \"._\" file)"},
         Magic{0,
               "\x00\x00\x00\x01"
               "Bud1"sv,
-              "macOS .DS_Store file"},
-        Magic{0, "bplist", "binary property list"},
-        Magic{0, "\x1F\x8B", "gzip archive"},
-        Magic{0, "7z\xBC\xAF\x27\x1C", "7-Zip archive"},
-        Magic{0, "Rar!", "RAR archive"},
+              QT_TRANSLATE_NOOP("imago::FileKind", "macOS .DS_Store file")},
+        Magic{0, "bplist", QT_TRANSLATE_NOOP("imago::FileKind", "binary property list")},
+        Magic{0, "\x1F\x8B", QT_TRANSLATE_NOOP("imago::FileKind", "gzip archive")},
+        Magic{0, "7z\xBC\xAF\x27\x1C", QT_TRANSLATE_NOOP("imago::FileKind", "7-Zip archive")},
+        Magic{0, "Rar!", QT_TRANSLATE_NOOP("imago::FileKind", "RAR archive")},
         Magic{0,
               "\x7F"
               "ELF",
-              "executable program"},
-        Magic{0, "MZ", "Windows executable"},
-        Magic{0, "\xD0\xCF\x11\xE0", "Microsoft Office (OLE) document"},
-        Magic{0, "SQLite format 3", "SQLite database"},
-        Magic{0, "OggS", "Ogg audio/video"},
-        Magic{0, "fLaC", "FLAC audio"},
-        Magic{0, "ID3", "MP3 audio"},
-        Magic{0, "\x1A\x45\xDF\xA3", "Matroska/WebM video"},
-        Magic{4, "moov", "QuickTime video"},
-        Magic{4, "mdat", "QuickTime video"},
-        Magic{4, "wide", "QuickTime video"},
-        Magic{4, "free", "QuickTime video"},
+              QT_TRANSLATE_NOOP("imago::FileKind", "executable program")},
+        Magic{0, "MZ", QT_TRANSLATE_NOOP("imago::FileKind", "Windows executable")},
+        Magic{0, "\xD0\xCF\x11\xE0",
+              QT_TRANSLATE_NOOP("imago::FileKind", "Microsoft Office (OLE) document")},
+        Magic{0, "SQLite format 3", QT_TRANSLATE_NOOP("imago::FileKind", "SQLite database")},
+        Magic{0, "OggS", QT_TRANSLATE_NOOP("imago::FileKind", "Ogg audio/video")},
+        Magic{0, "fLaC", QT_TRANSLATE_NOOP("imago::FileKind", "FLAC audio")},
+        Magic{0, "ID3", QT_TRANSLATE_NOOP("imago::FileKind", "MP3 audio")},
+        Magic{0, "\x1A\x45\xDF\xA3", QT_TRANSLATE_NOOP("imago::FileKind", "Matroska/WebM video")},
+        Magic{4, "moov", QT_TRANSLATE_NOOP("imago::FileKind", "QuickTime video")},
+        Magic{4, "mdat", QT_TRANSLATE_NOOP("imago::FileKind", "QuickTime video")},
+        Magic{4, "wide", QT_TRANSLATE_NOOP("imago::FileKind", "QuickTime video")},
+        Magic{4, "free", QT_TRANSLATE_NOOP("imago::FileKind", "QuickTime video")},
     };
     for (const Magic &m : magics) {
         if (startsWith(b, m.offset, m.bytes))
@@ -207,9 +226,11 @@ SniffResult sniffFormat(Bytes b)
     }
     if (startsWith(b, 0, "RIFF")) {
         if (startsWith(b, 8, "WAVE"))
-            return {FileKind::NotImage, QStringLiteral("WAV audio")};
+            return {FileKind::NotImage,
+                    QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "WAV audio"))};
         if (startsWith(b, 8, "AVI "))
-            return {FileKind::NotImage, QStringLiteral("AVI video")};
+            return {FileKind::NotImage,
+                    QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "AVI video"))};
     }
     if (looksLikeText(b))
         return sniffText(b);
@@ -274,12 +295,25 @@ QByteArray qtFormatKey(FileKind kind)
 
 namespace {
 
+Reason truncated(const char *format, QString text)
+{
+    return makeReason(reason::kTruncated, std::move(text), {QString::fromLatin1(format)});
+}
+
+// "broken FORMAT (detail)"
+Reason corrupt(const char *format, const QString &detail)
+{
+    const QString f = QString::fromLatin1(format);
+    return makeReason(reason::kCorrupt, QStringLiteral("broken %1 (%2)").arg(f, detail),
+                      {f, detail});
+}
+
 HeaderInfo inspectPng(Bytes b)
 {
     HeaderInfo info;
     // The signature is followed by the IHDR chunk: length 13, "IHDR", width, height, depth, type.
     if (!startsWith(b, 12, "IHDR") || !hasBytes(b, 16, 10)) {
-        info.problem = QStringLiteral("broken PNG (no IHDR header)");
+        info.problem = corrupt("PNG", QStringLiteral("no IHDR header"));
         return info;
     }
     info.size = DeclaredSize{*readU32(b, 16, true), *readU32(b, 20, true)};
@@ -306,7 +340,7 @@ HeaderInfo inspectGif(Bytes b)
     HeaderInfo info;
     const auto sw = readU16(b, 6, false), sh = readU16(b, 8, false);
     if (!sw || !sh || !hasBytes(b, 10, 3)) {
-        info.problem = QStringLiteral("truncated GIF header");
+        info.problem = truncated("GIF", QStringLiteral("truncated GIF header"));
         return info;
     }
     DeclaredSize size{*sw, *sh};
@@ -317,14 +351,15 @@ HeaderInfo inspectGif(Bytes b)
     // logical screen with a 65535-pixel frame is a bomb and must be measured by the frame.
     while (true) {
         if (pos >= b.size()) {
-            info.problem = QStringLiteral("truncated GIF (no image data)");
+            info.problem = truncated("GIF", QStringLiteral("truncated GIF (no image data)"));
             return info;
         }
         const std::uint8_t block = b[pos];
         if (block == 0x21) { // extension: label, then sub-blocks
             const auto next = skipGifSubBlocks(b, pos + 2);
             if (!next) {
-                info.problem = QStringLiteral("truncated GIF (inside an extension block)");
+                info.problem =
+                    truncated("GIF", QStringLiteral("truncated GIF (inside an extension block)"));
                 return info;
             }
             pos = *next;
@@ -332,7 +367,8 @@ HeaderInfo inspectGif(Bytes b)
             const auto left = readU16(b, pos + 1, false), top = readU16(b, pos + 3, false);
             const auto w = readU16(b, pos + 5, false), h = readU16(b, pos + 7, false);
             if (!left || !top || !w || !h || !hasBytes(b, pos + 9, 1)) {
-                info.problem = QStringLiteral("truncated GIF (inside the image descriptor)");
+                info.problem =
+                    truncated("GIF", QStringLiteral("truncated GIF (inside the image descriptor)"));
                 return info;
             }
             size.width = std::max<std::uint64_t>(size.width, std::uint64_t(*left) + *w);
@@ -345,14 +381,16 @@ HeaderInfo inspectGif(Bytes b)
             // LZW minimum code size, then the compressed frame in sub-blocks: Qt pads a frame
             // whose data is cut short, Pillow refuses it ("image file is truncated").
             if (pos >= b.size() || !skipGifSubBlocks(b, pos + 1))
-                info.problem = QStringLiteral("truncated GIF (first frame data ends early)");
+                info.problem =
+                    truncated("GIF", QStringLiteral("truncated GIF (first frame data ends early)"));
             return info;
         } else if (block == 0x3B) {
-            info.problem = QStringLiteral("GIF without any frame");
+            info.problem = makeReason(reason::kCorrupt, QStringLiteral("GIF without any frame"),
+                                      {QStringLiteral("GIF"), QStringLiteral("no frame")});
             return info;
         } else {
-            info.problem = QStringLiteral("broken GIF (unknown block 0x%1)")
-                               .arg(block, 2, 16, QLatin1Char('0'));
+            info.problem = corrupt(
+                "GIF", QStringLiteral("unknown block 0x%1").arg(block, 2, 16, QLatin1Char('0')));
             return info;
         }
     }
@@ -364,7 +402,7 @@ HeaderInfo inspectBmp(Bytes b)
     const auto dataOffset = readU32(b, 10, false);
     const auto dibSize = readU32(b, 14, false);
     if (!dataOffset || !dibSize) {
-        info.problem = QStringLiteral("truncated BMP header");
+        info.problem = truncated("BMP", QStringLiteral("truncated BMP header"));
         return info;
     }
     std::uint64_t width = 0, height = 0, bitsPerPixel = 0, compression = 0;
@@ -372,7 +410,7 @@ HeaderInfo inspectBmp(Bytes b)
         const auto w = readU16(b, 18, false), h = readU16(b, 20, false);
         const auto bpp = readU16(b, 24, false);
         if (!w || !h || !bpp) {
-            info.problem = QStringLiteral("truncated BMP header");
+            info.problem = truncated("BMP", QStringLiteral("truncated BMP header"));
             return info;
         }
         width = *w;
@@ -383,7 +421,7 @@ HeaderInfo inspectBmp(Bytes b)
         const auto bpp = readU16(b, 28, false);
         const auto comp = readU32(b, 30, false);
         if (!w || !h || !bpp || !comp) {
-            info.problem = QStringLiteral("truncated BMP header");
+            info.problem = truncated("BMP", QStringLiteral("truncated BMP header"));
             return info;
         }
         const auto sw = static_cast<std::int32_t>(*w), sh = static_cast<std::int32_t>(*h);
@@ -399,9 +437,10 @@ HeaderInfo inspectBmp(Bytes b)
         const std::uint64_t stride = (width * bitsPerPixel + 31) / 32 * 4;
         const std::uint64_t need = std::uint64_t(*dataOffset) + stride * height;
         if (width > 0 && height > 0 && stride * height / height == stride && need > b.size())
-            info.problem = QStringLiteral("truncated BMP (pixel data needs %1 bytes, file has %2)")
-                               .arg(need)
-                               .arg(b.size());
+            info.problem = truncated(
+                "BMP", QStringLiteral("truncated BMP (pixel data needs %1 bytes, file has %2)")
+                           .arg(need)
+                           .arg(b.size()));
     }
     return info;
 }
@@ -425,7 +464,7 @@ HeaderInfo inspectWebp(Bytes b)
             info.size = DeclaredSize{std::uint64_t(*w) + 1, std::uint64_t(*h) + 1};
     }
     if (!info.size)
-        info.problem = QStringLiteral("broken WebP header");
+        info.problem = corrupt("WebP", QStringLiteral("bad header"));
     return info;
 }
 
@@ -452,13 +491,14 @@ std::optional<QString> tiffCameraRawKind(Bytes b)
             *type == 3 ? readU16(b, entry + 8, bigEndian) : readU32(b, entry + 8, bigEndian);
         switch (*tag) {
         case 0xC612: // DNGVersion
-            return QStringLiteral("Adobe DNG");
+            return QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "Adobe DNG"));
         case 0x00FE: // NewSubfileType: bit 0 = a reduced-resolution copy of another image
             reducedResolution = value && (*value & 1u);
             break;
         case 0x0106: // PhotometricInterpretation: colour filter array or linear raw sensor data
             if (value && (*value == 32803 || *value == 34892))
-                return QStringLiteral("camera RAW (TIFF-based)");
+                return QStringLiteral(
+                    QT_TRANSLATE_NOOP("imago::FileKind", "camera RAW (TIFF-based)"));
             break;
         case 0x014A: // SubIFDs
             subIfds = true;
@@ -469,7 +509,7 @@ std::optional<QString> tiffCameraRawKind(Bytes b)
     }
     // NEF, ARW and friends: IFD0 is a small preview, the sensor data hangs off SubIFDs.
     if (reducedResolution && subIfds)
-        return QStringLiteral("camera RAW (TIFF-based)");
+        return QStringLiteral(QT_TRANSLATE_NOOP("imago::FileKind", "camera RAW (TIFF-based)"));
     return std::nullopt;
 }
 

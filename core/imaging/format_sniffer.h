@@ -12,6 +12,7 @@
 #pragma once
 
 #include "byte_reader.h"
+#include "reason.h"
 
 #include <QByteArray>
 #include <QString>
@@ -65,7 +66,7 @@ struct DeclaredSize
 struct HeaderInfo
 {
     std::optional<DeclaredSize> size; // absent when this format's header is left to the decoder
-    QString problem;                  // non-empty: refuse the file with this reason
+    Reason problem;                   // non-empty: refuse the file with this reason
     bool pngGray16 = false;           // 16-bit grayscale PNG (Pillow mode "I": clip to 255)
 };
 

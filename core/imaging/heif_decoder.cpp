@@ -38,9 +38,10 @@ constexpr int kHeifMaxSide = 32768;
 // anyway, this keeps a hostile item from costing a big copy).
 constexpr std::size_t kMaxExifItemBytes = 4u << 20;
 
-DecodeResult failure(QString message)
+Reason decodeError(const QString &format, const QString &detail)
 {
-    return DecodeResult{std::nullopt, std::move(message)};
+    return makeReason(reason::kCorrupt, QStringLiteral("%1 decode failed: %2").arg(format, detail),
+                      {format, detail});
 }
 
 void ensureHeifInitialised()
@@ -83,7 +84,7 @@ struct Primary
 {
     std::unique_ptr<heif_context, ContextDeleter> context;
     std::unique_ptr<heif_image_handle, HandleDeleter> handle;
-    QString error;
+    Reason error;
 };
 
 // Parses the container (no pixels yet) and finds the primary image.
@@ -93,7 +94,9 @@ Primary openPrimary(Bytes bytes, const QString &format)
     Primary p;
     p.context.reset(heif_context_alloc());
     if (!p.context) {
-        p.error = QStringLiteral("cannot initialise the %1 decoder").arg(format);
+        p.error =
+            makeReason(reason::kDecoderError,
+                       QStringLiteral("cannot initialise the %1 decoder").arg(format), {format});
         return p;
     }
     heif_context_set_maximum_image_size_limit(p.context.get(), kHeifMaxSide);
@@ -103,22 +106,36 @@ Primary openPrimary(Bytes bytes, const QString &format)
                                                                 bytes.size(), nullptr);
     if (err.code == heif_error_Memory_allocation_error &&
         err.subcode == heif_suberror_Security_limit_exceeded) {
-        p.error = QStringLiteral("%1 declares an image over libheif's %2-pixel side limit: %3")
-                      .arg(format)
-                      .arg(kHeifMaxSide)
-                      .arg(describe(err));
+        // The sides are not known here (libheif refused before saying them).
+        p.error =
+            makeReason(reason::kSideTooLong,
+                       QStringLiteral("%1 declares an image over libheif's %2-pixel side limit: %3")
+                           .arg(format)
+                           .arg(kHeifMaxSide)
+                           .arg(describe(err)),
+                       {QString(), QString(), QString::number(kHeifMaxSide)});
         return p;
     }
     if (err.code != heif_error_Ok) {
-        p.error = QStringLiteral("broken %1 file: %2").arg(format, describe(err));
+        // A file cut short says so in libheif's subcode; other damage is "broken".
+        p.error =
+            err.subcode == heif_suberror_End_of_data
+                ? makeReason(reason::kTruncated,
+                             QStringLiteral("truncated %1 file: %2").arg(format, describe(err)),
+                             {format})
+                : makeReason(reason::kCorrupt,
+                             QStringLiteral("broken %1 file: %2").arg(format, describe(err)),
+                             {format, describe(err)});
         return p;
     }
     heif_image_handle *handle = nullptr;
     err = heif_context_get_primary_image_handle(p.context.get(), &handle);
     p.handle.reset(handle);
     if (err.code != heif_error_Ok || !handle)
-        p.error =
-            QStringLiteral("broken %1 file (no primary image): %2").arg(format, describe(err));
+        p.error = makeReason(
+            reason::kCorrupt,
+            QStringLiteral("broken %1 file (no primary image): %2").arg(format, describe(err)),
+            {format, describe(err)});
     return p;
 }
 
@@ -165,14 +182,18 @@ DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req)
 {
     const QString format = formatName(kind);
     if (kind == FileKind::Avif && !heif_have_decoder_for_format(heif_compression_AV1))
-        return failure(QStringLiteral("unsupported image format: AVIF (this libheif has no AV1 "
-                                      "decoder)"));
+        return decodeFailure(reason::kUnsupportedFormat,
+                             QStringLiteral("unsupported image format: AVIF (this libheif has no "
+                                            "AV1 decoder)"),
+                             {QStringLiteral("AVIF")});
     if (kind == FileKind::Heif && !heif_have_decoder_for_format(heif_compression_HEVC))
-        return failure(QStringLiteral("unsupported image format: HEIF (this libheif has no HEVC "
-                                      "decoder)"));
+        return decodeFailure(reason::kUnsupportedFormat,
+                             QStringLiteral("unsupported image format: HEIF (this libheif has no "
+                                            "HEVC decoder)"),
+                             {QStringLiteral("HEIF")});
     const Primary p = openPrimary(bytes, format);
     if (!p.error.isEmpty())
-        return failure(p.error);
+        return refuse(p.error);
     const heif_image_handle *handle = p.handle.get();
 
     // The coded size (ispe) is what the decoder allocates; the displayed size may be smaller
@@ -182,19 +203,21 @@ DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req)
     const int width = heif_image_handle_get_width(handle);
     const int height = heif_image_handle_get_height(handle);
     if (ispeWidth > 0 && ispeHeight > 0) {
-        if (QString err =
+        if (Reason err =
                 checkPixelBudget(std::uint64_t(ispeWidth), std::uint64_t(ispeHeight), req.limits);
             !err.isEmpty())
-            return failure(err);
+            return refuse(err);
     }
-    if (QString err = checkPixelBudget(std::uint64_t(std::max(width, 0)),
-                                       std::uint64_t(std::max(height, 0)), req.limits);
+    if (Reason err = checkPixelBudget(std::uint64_t(std::max(width, 0)),
+                                      std::uint64_t(std::max(height, 0)), req.limits);
         !err.isEmpty())
-        return failure(err);
+        return refuse(err);
 
     std::unique_ptr<heif_decoding_options, OptionsDeleter> options(heif_decoding_options_alloc());
     if (!options)
-        return failure(QStringLiteral("cannot initialise the %1 decoder").arg(format));
+        return decodeFailure(reason::kDecoderError,
+                             QStringLiteral("cannot initialise the %1 decoder").arg(format),
+                             {format});
     options->ignore_transformations = 0; // irot/imir/clap are the orientation (see above)
     options->convert_hdr_to_8bit = 1;
     heif_image *decoded = nullptr;
@@ -202,7 +225,7 @@ DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req)
                                              heif_chroma_interleaved_RGB, options.get());
     std::unique_ptr<heif_image, ImageDeleter> image(decoded);
     if (err.code != heif_error_Ok || !image)
-        return failure(QStringLiteral("%1 decode failed: %2").arg(format, describe(err)));
+        return refuse(decodeError(format, describe(err)));
 
     const int outWidth = heif_image_get_width(image.get(), heif_channel_interleaved);
     const int outHeight = heif_image_get_height(image.get(), heif_channel_interleaved);
@@ -210,10 +233,10 @@ DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req)
     const std::uint8_t *plane =
         heif_image_get_plane_readonly(image.get(), heif_channel_interleaved, &stride);
     if (!plane || outWidth <= 0 || outHeight <= 0 || stride < outWidth * 3)
-        return failure(QStringLiteral("%1 decode failed: no RGB output").arg(format));
-    if (QString e = checkPixelBudget(std::uint64_t(outWidth), std::uint64_t(outHeight), req.limits);
+        return refuse(decodeError(format, QStringLiteral("no RGB output")));
+    if (Reason e = checkPixelBudget(std::uint64_t(outWidth), std::uint64_t(outHeight), req.limits);
         !e.isEmpty())
-        return failure(e);
+        return refuse(e);
 
     DecodedImage out;
     out.format = format;
@@ -229,7 +252,7 @@ DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req)
     const QByteArray exif = exifOf(handle);
     out.metadata = photoMetadataFromExif(
         Bytes(reinterpret_cast<const std::uint8_t *>(exif.constData()), std::size_t(exif.size())));
-    return DecodeResult{std::move(out), {}};
+    return DecodeResult{std::move(out), {}, {}, {}};
 }
 
 } // namespace imago::detail

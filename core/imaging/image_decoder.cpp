@@ -13,42 +13,76 @@ namespace imago {
 
 namespace detail {
 
-QString checkPixelBudget(std::uint64_t width, std::uint64_t height, const DecodeLimits &limits)
+Reason checkPixelBudget(std::uint64_t width, std::uint64_t height, const DecodeLimits &limits)
 {
+    const QString w = QString::number(width), h = QString::number(height);
     if (width == 0 || height == 0)
-        return QStringLiteral("declares an empty %1x%2 image").arg(width).arg(height);
+        return makeReason(reason::kEmptyImage,
+                          QStringLiteral("declares an empty %1x%2 image").arg(w, h), {w, h});
     // Both sides come from at most 32-bit header fields, so the product fits in 64 bits.
     const std::uint64_t pixels = width * height;
-    if (pixels > limits.maxPixels)
-        return QStringLiteral("declares %1x%2 pixels, over the %3 MP limit")
-            .arg(width)
-            .arg(height)
-            .arg(QString::number(double(limits.maxPixels) / 1e6, 'g', 3));
+    if (pixels > limits.maxPixels) {
+        const QString mp = QString::number(double(limits.maxPixels) / 1e6, 'g', 3);
+        return makeReason(
+            reason::kTooManyPixels,
+            QStringLiteral("declares %1x%2 pixels, over the %3 MP limit").arg(w, h, mp),
+            {w, h, mp});
+    }
     // A resize pass needs about 4 taps per source sample of the long side, so a
     // 100,000,000 x 1 "image" within the pixel budget would still ask for gigabytes.
-    if (width > kMaxImageSide || height > kMaxImageSide)
-        return QStringLiteral("declares %1x%2 pixels, a side over the %3-pixel limit")
-            .arg(width)
-            .arg(height)
-            .arg(kMaxImageSide);
+    if (width > kMaxImageSide || height > kMaxImageSide) {
+        const QString side = QString::number(kMaxImageSide);
+        return makeReason(
+            reason::kSideTooLong,
+            QStringLiteral("declares %1x%2 pixels, a side over the %3-pixel limit").arg(w, h, side),
+            {w, h, side});
+    }
     return {};
+}
+
+DecodeResult refuse(Reason why)
+{
+    return DecodeResult{std::nullopt, std::move(why.text), std::move(why.code),
+                        std::move(why.args)};
 }
 
 } // namespace detail
 
-namespace {
-
-DecodeResult failure(QString message)
+DecodeResult decodeFailure(const char *code, QString message, QStringList args)
 {
-    return DecodeResult{std::nullopt, std::move(message)};
+    return detail::refuse(makeReason(code, std::move(message), std::move(args)));
 }
+
+namespace detail {
+
+} // namespace detail
+
+namespace {
 
 QString megabytes(std::uint64_t bytes)
 {
     return QString::number(double(bytes) / double(1 << 20), 'f', 1);
 }
 
+DecodeResult emptyFile()
+{
+    return decodeFailure(reason::kEmptyFile, QStringLiteral("empty file (0 bytes)"));
+}
+
+DecodeResult fileTooLarge(std::uint64_t bytes, std::uint64_t limit)
+{
+    return detail::refuse(fileTooLargeReason(bytes, limit));
+}
+
 } // namespace
+
+Reason fileTooLargeReason(std::uint64_t bytes, std::uint64_t limit)
+{
+    const QString size = megabytes(bytes), max = megabytes(limit);
+    return makeReason(reason::kFileTooLarge,
+                      QStringLiteral("file is %1 MB, over the %2 MB limit").arg(size, max),
+                      {size, max});
+}
 
 DecodeResult decodeImageData(QByteArrayView bytes, const DecodeRequest &req)
 {
@@ -56,10 +90,9 @@ DecodeResult decodeImageData(QByteArrayView bytes, const DecodeRequest &req)
     const Bytes b(reinterpret_cast<const std::uint8_t *>(bytes.data()),
                   static_cast<std::size_t>(bytes.size()));
     if (b.empty())
-        return failure(QStringLiteral("empty file (0 bytes)"));
+        return emptyFile();
     if (b.size() > req.limits.maxFileBytes)
-        return failure(QStringLiteral("file is %1 MB, over the %2 MB limit")
-                           .arg(megabytes(b.size()), megabytes(req.limits.maxFileBytes)));
+        return fileTooLarge(b.size(), req.limits.maxFileBytes);
 
     const SniffResult sniffed = sniffFormat(b);
     try {
@@ -79,48 +112,58 @@ DecodeResult decodeImageData(QByteArrayView bytes, const DecodeRequest &req)
         case FileKind::Avif:
             return decodeHeif(b, sniffed.kind, req);
         case FileKind::CameraRaw:
-            return failure(
-                QStringLiteral("camera RAW files are not supported (%1)").arg(sniffed.description));
+            return decodeFailure(
+                reason::kCameraRaw,
+                QStringLiteral("camera RAW files are not supported (%1)").arg(sniffed.description),
+                {sniffed.description});
         case FileKind::UnsupportedImage:
-            return failure(QStringLiteral("unsupported image format: %1").arg(sniffed.description));
+            return decodeFailure(
+                reason::kUnsupportedFormat,
+                QStringLiteral("unsupported image format: %1").arg(sniffed.description),
+                {sniffed.description});
         case FileKind::NotImage:
         case FileKind::Unknown:
             break;
         }
     } catch (const std::bad_alloc &) {
         // Within the pixel budget but more than this machine can give right now.
-        return failure(QStringLiteral("out of memory while decoding"));
+        return decodeFailure(reason::kOutOfMemory, QStringLiteral("out of memory while decoding"));
     }
-    return failure(QStringLiteral("not an image: %1").arg(sniffed.description));
+    return decodeFailure(reason::kNotAnImage,
+                         QStringLiteral("not an image: %1").arg(sniffed.description),
+                         {sniffed.description});
 }
 
 DecodeResult decodeImageFile(const QString &path, const DecodeRequest &req)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return failure(QStringLiteral("cannot open: %1").arg(file.errorString()));
+        return decodeFailure(reason::kUnreadable,
+                             QStringLiteral("cannot open: %1").arg(file.errorString()),
+                             {file.errorString()});
     const qint64 size = file.size();
     if (size <= 0)
-        return failure(QStringLiteral("empty file (0 bytes)"));
+        return emptyFile();
     if (std::uint64_t(size) > req.limits.maxFileBytes)
-        return failure(
-            QStringLiteral("file is %1 MB, over the %2 MB limit")
-                .arg(megabytes(std::uint64_t(size)), megabytes(req.limits.maxFileBytes)));
+        return fileTooLarge(std::uint64_t(size), req.limits.maxFileBytes);
 
     QByteArray data;
     try {
         data.resize(size);
     } catch (const std::bad_alloc &) {
-        return failure(QStringLiteral("out of memory while reading the file"));
+        return decodeFailure(reason::kOutOfMemory,
+                             QStringLiteral("out of memory while reading the file"));
     }
     qint64 done = 0;
     while (done < size) {
         const qint64 n = file.read(data.data() + done, size - done);
         if (n <= 0)
-            return failure(QStringLiteral("read error after %1 of %2 bytes: %3")
-                               .arg(done)
-                               .arg(size)
-                               .arg(file.errorString()));
+            return decodeFailure(reason::kUnreadable,
+                                 QStringLiteral("read error after %1 of %2 bytes: %3")
+                                     .arg(done)
+                                     .arg(size)
+                                     .arg(file.errorString()),
+                                 {file.errorString()});
         done += n;
     }
     DecodeResult result = decodeImageData(data, req);

@@ -47,6 +47,7 @@
 #pragma once
 
 #include "photo_metadata.h"
+#include "reason.h"
 #include "rgb_image.h"
 
 #include <QByteArrayView>
@@ -96,10 +97,19 @@ struct DecodedImage
 struct DecodeResult
 {
     std::optional<DecodedImage> decoded;
-    QString error; // why decoding failed, for the user and the log; empty on success
+    QString error;    // why decoding failed, for the user and the log; empty on success
+    QString code;     // the same as a stable reason code (reason.h); empty on success
+    QStringList args; // the values in the sentence, for a translated one (reason.h)
 
     bool ok() const { return decoded.has_value(); }
+    Reason reason() const { return Reason{code, error, args}; }
 };
+
+// A failed result with the given reason.
+DecodeResult decodeFailure(const char *code, QString message, QStringList args = {});
+
+// "file is 612.0 MB, over the 512.0 MB limit" (file_too_large), as decodeImageFile says it.
+Reason fileTooLargeReason(std::uint64_t bytes, std::uint64_t limit);
 
 // Reads the file (refusing it when larger than limits.maxFileBytes) and decodes it.
 DecodeResult decodeImageFile(const QString &path, const DecodeRequest &req = {});

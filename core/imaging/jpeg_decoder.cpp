@@ -99,45 +99,49 @@ bool turboPicksScale(int width, int height, int scale)
     return false;
 }
 
-DecodeResult failure(QString message)
-{
-    return DecodeResult{std::nullopt, std::move(message)};
-}
+const QString kJpeg = QStringLiteral("JPEG");
 
 // A failure after the decompressor was used: the handle is not trusted again.
-DecodeResult decoderFailure(QString message)
+DecodeResult decoderFailure(Reason why)
 {
     discardThreadDecompressor();
-    return failure(std::move(message));
+    return refuse(std::move(why));
+}
+
+Reason unsupportedJpeg(QString feature)
+{
+    return makeReason(reason::kUnsupportedFeature,
+                      QStringLiteral("unsupported JPEG: %1").arg(feature), {kJpeg, feature});
 }
 
 // libjpeg's message as the reason: "broken JPEG: ...", except for a libjpeg built without
 // arithmetic decoding (Debian's has it; testimgari.jpg decodes), whose refusal is not damage.
-QString jpegError(const QString &message)
+Reason jpegError(const QString &message)
 {
     if (message.contains(QLatin1String("arithmetic coding is not implemented")))
-        return QStringLiteral("unsupported JPEG: arithmetic coding (%1)").arg(message);
-    return QStringLiteral("broken JPEG: %1").arg(message);
+        return unsupportedJpeg(QStringLiteral("arithmetic coding (%1)").arg(message));
+    return makeReason(reason::kCorrupt, QStringLiteral("broken JPEG: %1").arg(message),
+                      {kJpeg, message});
 }
 
 // What this libjpeg-turbo (8-bit, Debian 2.1) cannot decode, named from the frame header so
 // the user reads "12-bit JPEG" rather than libjpeg's "Unsupported JPEG data precision 12".
 // Empty when the frame is one it handles (or when libjpeg should have the last word).
-QString unsupportedJpegProcess(const JpegMarkers &m)
+Reason unsupportedJpegProcess(const JpegMarkers &m)
 {
     if (!m.hasFrame)
         return {};
     const bool lossless =
         m.frameType == 3 || m.frameType == 7 || m.frameType == 11 || m.frameType == 15;
     if (lossless)
-        return QStringLiteral("unsupported JPEG: lossless JPEG (SOF%1, %2-bit) is not supported")
-            .arg(m.frameType)
-            .arg(m.precision);
+        return unsupportedJpeg(QStringLiteral("lossless JPEG (SOF%1, %2-bit) is not supported")
+                                   .arg(m.frameType)
+                                   .arg(m.precision));
     if (m.precision != 8)
-        return QStringLiteral("unsupported JPEG: %1-bit samples (only 8-bit JPEGs are supported)")
-            .arg(m.precision);
+        return unsupportedJpeg(
+            QStringLiteral("%1-bit samples (only 8-bit JPEGs are supported)").arg(m.precision));
     if (m.frameType == 5 || m.frameType == 6 || m.frameType == 13 || m.frameType == 14)
-        return QStringLiteral("unsupported JPEG: hierarchical JPEG (SOF%1)").arg(m.frameType);
+        return unsupportedJpeg(QStringLiteral("hierarchical JPEG (SOF%1)").arg(m.frameType));
     return {};
 }
 
@@ -199,21 +203,22 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
     // itself would accept 60000x60000 and allocate for it.
     const JpegMarkers markers = scanJpegMarkers(bytes);
     if (markers.hasFrame) {
-        if (QString err = checkPixelBudget(std::uint64_t(markers.width),
-                                           std::uint64_t(markers.height), req.limits);
+        if (Reason err = checkPixelBudget(std::uint64_t(markers.width),
+                                          std::uint64_t(markers.height), req.limits);
             !err.isEmpty())
-            return failure(err);
+            return refuse(err);
     }
 
     tjhandle tj = threadDecompressor();
     if (!tj)
-        return failure(QStringLiteral("cannot initialise the JPEG decoder"));
+        return decodeFailure(reason::kDecoderError,
+                             QStringLiteral("cannot initialise the JPEG decoder"), {kJpeg});
     const auto *data = bytes.data();
     const auto size = static_cast<unsigned long>(bytes.size());
 
     int width = 0, height = 0, subsampling = -1, colorspace = -1;
-    if (QString unsupported = unsupportedJpegProcess(markers); !unsupported.isEmpty())
-        return failure(unsupported);
+    if (Reason unsupported = unsupportedJpegProcess(markers); !unsupported.isEmpty())
+        return refuse(unsupported);
     if (tjDecompressHeader3(tj, data, size, &width, &height, &subsampling, &colorspace) != 0) {
         // A warning (e.g. stray bytes between markers) still fills in the header fields.
         const QString message = tjError(tj);
@@ -222,8 +227,8 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
         }
     }
     if (width <= 0 || height <= 0)
-        return decoderFailure(QStringLiteral("broken JPEG: no image in the data stream"));
-    if (QString err = checkPixelBudget(std::uint64_t(width), std::uint64_t(height), req.limits);
+        return decoderFailure(jpegError(QStringLiteral("no image in the data stream")));
+    if (Reason err = checkPixelBudget(std::uint64_t(width), std::uint64_t(height), req.limits);
         !err.isEmpty())
         return decoderFailure(err);
 
@@ -258,8 +263,9 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
         if (tjGetErrorCode(tj) == TJERR_FATAL)
             return decoderFailure(jpegError(first));
         if (isTruncationWarning(first))
-            return decoderFailure(
-                QStringLiteral("truncated JPEG (the data ends before the image)"));
+            return decoderFailure(makeReason(
+                reason::kTruncated,
+                QStringLiteral("truncated JPEG (the data ends before the image)"), {kJpeg}));
         if (decode(0) != 0) {
             const QString last = tjError(tj);
             if (tjGetErrorCode(tj) == TJERR_FATAL || last != first)
@@ -283,7 +289,7 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
     out.orientedHeight = swap ? width : height;
     out.image = applyOrientation(std::move(out.image), orientation);
     out.metadata = photoMetadataFromExif(markers.exif);
-    return DecodeResult{std::move(out), {}};
+    return DecodeResult{std::move(out), {}, {}, {}};
 }
 
 } // namespace imago::detail

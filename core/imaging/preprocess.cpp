@@ -85,6 +85,8 @@ PreprocessOutcome finish(DecodeResult decoded, const PreprocessConfig &cfg, floa
     PreprocessOutcome outcome;
     if (!decoded.ok()) {
         outcome.error = std::move(decoded.error);
+        outcome.code = std::move(decoded.code);
+        outcome.args = std::move(decoded.args);
         return outcome;
     }
     const DecodedImage &d = *decoded.decoded;

@@ -39,13 +39,16 @@ void normalizeToChw(const RgbImage &resized, const PreprocessConfig &cfg, float 
 
 struct PreprocessOutcome
 {
-    QString error;         // empty on success; otherwise why the image was skipped
+    QString error; // empty on success; otherwise why the image was skipped
+    QString code;  // and the same as a reason code with its arguments (reason.h)
+    QStringList args;
     int orientedWidth = 0; // the displayed full-resolution size, for the catalog
     int orientedHeight = 0;
     QString format;
     PhotoMetadata metadata; // capture time and camera (DecodedImage::metadata)
 
     bool ok() const { return error.isEmpty(); }
+    Reason reason() const { return Reason{code, error, args}; }
 };
 
 // Decode -> resize to cfg.size x cfg.size -> normalize into outChw (3 * size * size floats).

@@ -22,11 +22,6 @@ namespace imago::detail {
 
 namespace {
 
-DecodeResult failure(QString message)
-{
-    return DecodeResult{std::nullopt, std::move(message)};
-}
-
 std::uint8_t clipTo8(std::uint16_t v)
 {
     return static_cast<std::uint8_t>(v > 255 ? 255 : v);
@@ -145,12 +140,12 @@ DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req)
     const HeaderInfo header = inspectHeader(kind, bytes);
     // The budget first: a bomb is reported as a bomb even when its data is also cut short.
     if (header.size) {
-        if (QString err = checkPixelBudget(header.size->width, header.size->height, req.limits);
+        if (Reason err = checkPixelBudget(header.size->width, header.size->height, req.limits);
             !err.isEmpty())
-            return failure(err);
+            return refuse(err);
     }
     if (!header.problem.isEmpty())
-        return failure(header.problem);
+        return refuse(header.problem);
 
     // The bytes are only read during this call, so Qt may borrow them without a copy.
     QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char *>(bytes.data()),
@@ -163,19 +158,22 @@ DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req)
 
     const QSize declared = reader.size();
     if (declared.isValid()) {
-        if (QString err = checkPixelBudget(std::uint64_t(declared.width()),
-                                           std::uint64_t(declared.height()), req.limits);
+        if (Reason err = checkPixelBudget(std::uint64_t(declared.width()),
+                                          std::uint64_t(declared.height()), req.limits);
             !err.isEmpty())
-            return failure(err);
+            return refuse(err);
     }
 
     QImage image;
     if (!reader.read(&image) || image.isNull())
-        return failure(QStringLiteral("%1 decode failed: %2").arg(format, reader.errorString()));
-    if (QString err = checkPixelBudget(std::uint64_t(image.width()), std::uint64_t(image.height()),
-                                       req.limits);
+        return decodeFailure(
+            reason::kCorrupt,
+            QStringLiteral("%1 decode failed: %2").arg(format, reader.errorString()),
+            {format, reader.errorString()});
+    if (Reason err = checkPixelBudget(std::uint64_t(image.width()), std::uint64_t(image.height()),
+                                      req.limits);
         !err.isEmpty())
-        return failure(err);
+        return refuse(err);
 
     std::optional<int> orientation;
     switch (kind) {
@@ -206,7 +204,7 @@ DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req)
     out.orientedHeight = swap ? rgb.width : rgb.height;
     out.image = applyOrientation(std::move(rgb), out.exifOrientation);
     out.metadata = photoMetadataFor(kind, bytes);
-    return DecodeResult{std::move(out), {}};
+    return DecodeResult{std::move(out), {}, {}, {}};
 }
 
 } // namespace imago::detail

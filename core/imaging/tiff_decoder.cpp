@@ -34,11 +34,6 @@ namespace imago::detail {
 
 namespace {
 
-DecodeResult failure(QString message)
-{
-    return DecodeResult{std::nullopt, std::move(message)};
-}
-
 // The file in memory as libtiff's client I/O sees it.
 struct MemoryStream
 {
@@ -302,16 +297,26 @@ std::optional<Layout> directLayout(TIFF *tif)
     }
 }
 
-QString readFailure(const Messages &messages, const char *what)
+Reason readFailure(const Messages &messages, const char *what)
 {
-    return QStringLiteral("TIFF decode failed: %1")
-        .arg(messages.firstError.isEmpty() ? QString::fromLatin1(what) : messages.firstError);
+    const QString detail =
+        messages.firstError.isEmpty() ? QString::fromLatin1(what) : messages.firstError;
+    return makeReason(reason::kCorrupt, QStringLiteral("TIFF decode failed: %1").arg(detail),
+                      {QStringLiteral("TIFF"), detail});
+}
+
+Reason unsupportedTiff(const char *why)
+{
+    const QString detail = QString::fromLocal8Bit(why);
+    return makeReason(reason::kUnsupportedFeature,
+                      QStringLiteral("unsupported TIFF: %1").arg(detail),
+                      {QStringLiteral("TIFF"), detail});
 }
 
 // Decodes band by band (a strip, or a row of tiles) into `out`, so the raw samples never
 // need more memory than one band.
-std::optional<QString> readDirect(TIFF *tif, const Layout &layout, RgbImage &out,
-                                  const Messages &messages)
+std::optional<Reason> readDirect(TIFF *tif, const Layout &layout, RgbImage &out,
+                                 const Messages &messages)
 {
     const int width = out.width, height = out.height;
     const tmsize_t scanline = TIFFScanlineSize(tif);
@@ -367,14 +372,14 @@ std::optional<QString> readDirect(TIFF *tif, const Layout &layout, RgbImage &out
 }
 
 // libtiff's RGBA reader, told to leave the rows in stored order (orientation is ours).
-std::optional<QString> readRgba(TIFF *tif, RgbImage &out, const Messages &messages)
+std::optional<Reason> readRgba(TIFF *tif, RgbImage &out, const Messages &messages)
 {
     char reason[1024] = {};
     if (!TIFFRGBAImageOK(tif, reason))
-        return QStringLiteral("unsupported TIFF: %1").arg(QString::fromLocal8Bit(reason));
+        return unsupportedTiff(reason);
     TIFFRGBAImage img;
     if (!TIFFRGBAImageBegin(&img, tif, 1 /* stop on error */, reason))
-        return QStringLiteral("unsupported TIFF: %1").arg(QString::fromLocal8Bit(reason));
+        return unsupportedTiff(reason);
     img.req_orientation = ORIENTATION_TOPLEFT;
     img.orientation = ORIENTATION_TOPLEFT;
     std::vector<std::uint32_t> raster(std::size_t(out.width) * std::size_t(out.height));
@@ -400,7 +405,9 @@ DecodeResult decodeTiff(Bytes bytes, const DecodeRequest &req)
     Messages messages;
     std::unique_ptr<TIFFOpenOptions, OptionsDeleter> options(TIFFOpenOptionsAlloc());
     if (!options)
-        return failure(QStringLiteral("cannot initialise the TIFF decoder"));
+        return decodeFailure(reason::kDecoderError,
+                             QStringLiteral("cannot initialise the TIFF decoder"),
+                             {QStringLiteral("TIFF")});
     // No single libtiff allocation may exceed what the pixel budget allows at 16-bit RGBA
     // (8 bytes a pixel): directory arrays and strip buffers of hostile files stay bounded.
     const std::uint64_t cap =
@@ -413,14 +420,14 @@ DecodeResult decodeTiff(Bytes bytes, const DecodeRequest &req)
         TIFFClientOpenExt("TIFF", "r", &stream, readProc, writeProc, seekProc, closeProc, sizeProc,
                           mapProc, unmapProc, options.get()));
     if (!tif)
-        return failure(readFailure(messages, "not a readable TIFF"));
+        return refuse(readFailure(messages, "not a readable TIFF"));
 
     std::uint32_t width = 0, height = 0;
     if (!TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &width) ||
         !TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &height))
-        return failure(readFailure(messages, "no image size in the first directory"));
-    if (QString err = checkPixelBudget(width, height, req.limits); !err.isEmpty())
-        return failure(err);
+        return refuse(readFailure(messages, "no image size in the first directory"));
+    if (Reason err = checkPixelBudget(width, height, req.limits); !err.isEmpty())
+        return refuse(err);
 
     std::uint16_t orientationTag = ORIENTATION_TOPLEFT;
     TIFFGetFieldDefaulted(tif.get(), TIFFTAG_ORIENTATION, &orientationTag);
@@ -430,10 +437,10 @@ DecodeResult decodeTiff(Bytes bytes, const DecodeRequest &req)
     rgb.height = int(height);
     rgb.pixels.resize(rgb.byteCount());
     const std::optional<Layout> layout = directLayout(tif.get());
-    const std::optional<QString> error =
+    const std::optional<Reason> error =
         layout ? readDirect(tif.get(), *layout, rgb, messages) : readRgba(tif.get(), rgb, messages);
     if (error)
-        return failure(*error);
+        return refuse(*error);
     if (!messages.firstError.isEmpty())
         qCDebug(lcImaging) << "TIFF decoded despite a libtiff error:" << messages.firstError;
 
@@ -445,7 +452,7 @@ DecodeResult decodeTiff(Bytes bytes, const DecodeRequest &req)
     out.orientedHeight = swap ? rgb.width : rgb.height;
     out.image = applyOrientation(std::move(rgb), out.exifOrientation);
     out.metadata = photoMetadataFromExif(bytes);
-    return DecodeResult{std::move(out), {}};
+    return DecodeResult{std::move(out), {}, {}, {}};
 }
 
 } // namespace imago::detail

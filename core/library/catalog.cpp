@@ -7,6 +7,8 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QStorageInfo>
 
 #include <bit>
@@ -15,6 +17,28 @@
 namespace imago {
 
 namespace {
+
+// The columns readPhoto() reads, in its order, from photos p joined with its embedding e.
+#define SELECT_PHOTOS_FROM                                                                         \
+    "SELECT p.id, p.root_id, p.path, p.size, p.mtime_ms, p.content_hash, p.width, p.height, "      \
+    "p.format, p.captured_at, p.camera, p.status, p.reason, p.added_ms, p.updated_ms, e.model, "   \
+    "p.reason_code, p.reason_args FROM photos p "
+
+QString argsText(const QStringList &args)
+{
+    if (args.isEmpty())
+        return QStringLiteral("[]");
+    return QString::fromUtf8(
+        QJsonDocument(QJsonArray::fromStringList(args)).toJson(QJsonDocument::Compact));
+}
+
+QStringList argsFromText(const QString &text)
+{
+    QStringList out;
+    for (const QJsonValue &v : QJsonDocument::fromJson(text.toUtf8()).array())
+        out << v.toString();
+    return out;
+}
 
 constexpr std::int64_t kBusyTimeoutMs = 5000;
 
@@ -489,15 +513,14 @@ PhotoRecord Catalog::readPhoto(const SqlQuery &q)
     r.facts.capturedAt = capturedFromText(q.text(9));
     r.facts.camera = q.text(10);
     r.status = statusFromText(q.text(11));
-    r.reason = q.text(12);
+    r.reason = Reason{q.text(16), q.text(12), argsFromText(q.text(17))};
     r.addedAt = fromMs(q.int64(13));
     r.updatedAt = fromMs(q.int64(14));
     r.embeddingModel = q.text(15);
     return r;
 }
 
-std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status,
-                                  const QString &reason)
+std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status, const Reason &reason)
 {
     const QString path = cleanPath(facts.path);
     AutoTransaction tx(*this);
@@ -512,7 +535,7 @@ std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status,
         }
     }
     const std::int64_t now = nowMs();
-    // The same twelve parameters in both statements.
+    // The same fourteen parameters in both statements.
     auto bindFacts = [&](SqlQuery &q) -> SqlQuery & {
         return q.bind(1, path)
             .bind(2, facts.size)
@@ -524,8 +547,10 @@ std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status,
             .bindTextOrNull(8, capturedText(facts.capturedAt))
             .bind(9, facts.camera)
             .bind(10, statusText(status))
-            .bind(11, reason)
-            .bind(12, now);
+            .bind(11, reason.text)
+            .bind(12, now)
+            .bind(13, reason.code)
+            .bind(14, argsText(reason.args));
     };
     if (id) {
         auto q =
@@ -533,15 +558,17 @@ std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status,
                         "substr(?1, 1, length(r.prefix)) = r.prefix ORDER BY length(r.prefix) DESC "
                         "LIMIT 1), size = ?2, mtime_ms = ?3, content_hash = ?4, width = ?5, "
                         "height = ?6, format = ?7, captured_at = ?8, camera = ?9, status = ?10, "
-                        "reason = ?11, updated_ms = ?12 WHERE id = ?13");
-        bindFacts(q).bind(13, *id).run();
+                        "reason = ?11, updated_ms = ?12, reason_code = ?13, reason_args = ?14 "
+                        "WHERE id = ?15");
+        bindFacts(q).bind(15, *id).run();
     } else {
         auto q = m_db->query(
             "INSERT INTO photos(root_id, path, size, mtime_ms, content_hash, width, "
-            "height, format, captured_at, camera, status, reason, added_ms, updated_ms) "
+            "height, format, captured_at, camera, status, reason, added_ms, updated_ms, "
+            "reason_code, reason_args) "
             "VALUES ((SELECT r.id FROM roots r WHERE substr(?1, 1, length(r.prefix)) = "
             "r.prefix ORDER BY length(r.prefix) DESC LIMIT 1), ?1, ?2, ?3, ?4, ?5, ?6, "
-            "?7, ?8, ?9, ?10, ?11, ?12, ?12)");
+            "?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)");
         bindFacts(q).run();
         id = m_db->lastInsertId();
     }
@@ -558,11 +585,12 @@ void Catalog::relocatePhoto(std::int64_t id, const PhotoFacts &facts)
     const auto old = photo(id);
     if (!old)
         throw LibraryError(file(), QStringLiteral("no photo with id %1 to relocate").arg(id));
-    m_db->query("UPDATE photos SET path = ?1, root_id = (SELECT r.id FROM roots r WHERE "
-                "substr(?1, 1, length(r.prefix)) = r.prefix ORDER BY length(r.prefix) DESC "
-                "LIMIT 1), size = ?2, mtime_ms = ?3, content_hash = ?4, width = ?5, "
-                "height = ?6, format = ?7, captured_at = ?8, camera = ?9, status = 'indexed', "
-                "reason = '', updated_ms = ?10 WHERE id = ?11")
+    m_db->query(
+            "UPDATE photos SET path = ?1, root_id = (SELECT r.id FROM roots r WHERE "
+            "substr(?1, 1, length(r.prefix)) = r.prefix ORDER BY length(r.prefix) DESC "
+            "LIMIT 1), size = ?2, mtime_ms = ?3, content_hash = ?4, width = ?5, "
+            "height = ?6, format = ?7, captured_at = ?8, camera = ?9, status = 'indexed', "
+            "reason = '', reason_code = '', reason_args = '[]', updated_ms = ?10 WHERE id = ?11")
         .bind(1, cleanPath(facts.path))
         .bind(2, facts.size)
         .bind(3, facts.mtime.toMSecsSinceEpoch())
@@ -581,7 +609,7 @@ void Catalog::relocatePhoto(std::int64_t id, const PhotoFacts &facts)
     tx.commit();
 }
 
-void Catalog::setStatus(std::int64_t id, PhotoStatus status, const QString &reason)
+void Catalog::setStatus(std::int64_t id, PhotoStatus status, const Reason &reason)
 {
     AutoTransaction tx(*this);
     std::optional<PhotoStatus> old;
@@ -595,11 +623,14 @@ void Catalog::setStatus(std::int64_t id, PhotoStatus status, const QString &reas
         tx.commit();
         return;
     }
-    m_db->query("UPDATE photos SET status = ?1, reason = ?2, updated_ms = ?3 WHERE id = ?4")
+    m_db->query("UPDATE photos SET status = ?1, reason = ?2, updated_ms = ?3, reason_code = ?5, "
+                "reason_args = ?6 WHERE id = ?4")
         .bind(1, statusText(status))
-        .bind(2, reason)
+        .bind(2, reason.text)
         .bind(3, nowMs())
         .bind(4, id)
+        .bind(5, reason.code)
+        .bind(6, argsText(reason.args))
         .run();
     if (*old != status && (*old == PhotoStatus::Indexed || status == PhotoStatus::Indexed))
         noteSearchableChange();
@@ -608,9 +639,7 @@ void Catalog::setStatus(std::int64_t id, PhotoStatus status, const QString &reas
 
 std::optional<PhotoRecord> Catalog::photo(std::int64_t id)
 {
-    auto q = m_db->query("SELECT p.id, p.root_id, p.path, p.size, p.mtime_ms, p.content_hash, "
-                         "p.width, p.height, p.format, p.captured_at, p.camera, p.status, "
-                         "p.reason, p.added_ms, p.updated_ms, e.model FROM photos p "
+    auto q = m_db->query(SELECT_PHOTOS_FROM
                          "LEFT JOIN embeddings e ON e.photo_id = p.id WHERE p.id = ?1");
     q.bind(1, id);
     if (!q.next())
@@ -620,9 +649,7 @@ std::optional<PhotoRecord> Catalog::photo(std::int64_t id)
 
 std::optional<PhotoRecord> Catalog::photoByPath(const QString &path)
 {
-    auto q = m_db->query("SELECT p.id, p.root_id, p.path, p.size, p.mtime_ms, p.content_hash, "
-                         "p.width, p.height, p.format, p.captured_at, p.camera, p.status, "
-                         "p.reason, p.added_ms, p.updated_ms, e.model FROM photos p "
+    auto q = m_db->query(SELECT_PHOTOS_FROM
                          "LEFT JOIN embeddings e ON e.photo_id = p.id WHERE p.path = ?1");
     q.bind(1, cleanPath(path));
     if (!q.next())
@@ -635,11 +662,8 @@ std::vector<PhotoRecord> Catalog::photosByContentHash(const QString &hash)
     std::vector<PhotoRecord> out;
     if (hash.isEmpty())
         return out;
-    auto q = m_db->query("SELECT p.id, p.root_id, p.path, p.size, p.mtime_ms, p.content_hash, "
-                         "p.width, p.height, p.format, p.captured_at, p.camera, p.status, "
-                         "p.reason, p.added_ms, p.updated_ms, e.model FROM photos p "
-                         "LEFT JOIN embeddings e ON e.photo_id = p.id "
-                         "WHERE p.content_hash = ?1 ORDER BY p.id");
+    auto q = m_db->query(SELECT_PHOTOS_FROM "LEFT JOIN embeddings e ON e.photo_id = p.id "
+                                            "WHERE p.content_hash = ?1 ORDER BY p.id");
     q.bind(1, hash);
     while (q.next())
         out.push_back(readPhoto(q));
@@ -650,16 +674,13 @@ void Catalog::forEachPhoto(const PhotoQuery &query,
                            const std::function<void(const PhotoRecord &)> &visit)
 {
     // One statement for every filter combination: an unset filter binds NULL and drops out.
-    auto q = m_db->query("SELECT p.id, p.root_id, p.path, p.size, p.mtime_ms, p.content_hash, "
-                         "p.width, p.height, p.format, p.captured_at, p.camera, p.status, "
-                         "p.reason, p.added_ms, p.updated_ms, e.model FROM photos p "
-                         "LEFT JOIN embeddings e ON e.photo_id = p.id "
-                         "WHERE (?1 IS NULL OR p.status = ?1) "
-                         "AND (?2 IS NULL OR (p.path >= ?2 AND p.path < ?3)) "
-                         "AND (?4 IS NULL OR p.root_id = ?4) "
-                         "AND (?5 IS NULL OR p.captured_at >= ?5) "
-                         "AND (?6 IS NULL OR p.captured_at <= ?6) "
-                         "ORDER BY p.path LIMIT ?7 OFFSET ?8");
+    auto q = m_db->query(SELECT_PHOTOS_FROM "LEFT JOIN embeddings e ON e.photo_id = p.id "
+                                            "WHERE (?1 IS NULL OR p.status = ?1) "
+                                            "AND (?2 IS NULL OR (p.path >= ?2 AND p.path < ?3)) "
+                                            "AND (?4 IS NULL OR p.root_id = ?4) "
+                                            "AND (?5 IS NULL OR p.captured_at >= ?5) "
+                                            "AND (?6 IS NULL OR p.captured_at <= ?6) "
+                                            "ORDER BY p.path LIMIT ?7 OFFSET ?8");
     if (query.status)
         q.bind(1, statusText(*query.status));
     if (!query.under.isEmpty()) {

@@ -10,7 +10,8 @@
 // Status of a photo:
 //   indexed  - decoded and embedded; searchable when its embedding is from the current model
 //              (an indexed photo whose embedding is from another model is "stale")
-//   rejected - not indexable; `reason` says why (unsupported format, truncated, ...)
+//   rejected - not indexable; `reason` says why (a reason code of reason.h - unsupported_format,
+//              truncated, ... - with its English sentence and arguments)
 //   missing  - its file is not where it was (deleted, moved, or its folder is offline). The
 //              record and its embedding are kept: missing is not deleted.
 //
@@ -28,6 +29,8 @@
 //
 // Errors: setup failures and SQLite errors throw LibraryError naming the file and the problem.
 #pragma once
+
+#include "reason.h"
 
 #include <QDateTime>
 #include <QString>
@@ -74,7 +77,7 @@ struct PhotoRecord
     std::optional<std::int64_t> rootId;
     PhotoFacts facts;
     PhotoStatus status = PhotoStatus::Indexed;
-    QString reason; // why rejected or missing; empty for indexed
+    Reason reason; // why rejected or missing (code, sentence, arguments); empty for indexed
     QDateTime addedAt;
     QDateTime updatedAt;
     QString embeddingModel; // model identity of its embedding; empty when it has none
@@ -185,11 +188,11 @@ public:
     // id (unchanged when it existed). Does not touch its embedding (see setEmbedding /
     // clearEmbedding).
     std::int64_t upsertPhoto(const PhotoFacts &facts, PhotoStatus status,
-                             const QString &reason = {});
+                             const Reason &reason = {});
     // Moves an existing record to new facts (a different path): keeps id and embedding,
     // status becomes indexed.
     void relocatePhoto(std::int64_t id, const PhotoFacts &facts);
-    void setStatus(std::int64_t id, PhotoStatus status, const QString &reason = {});
+    void setStatus(std::int64_t id, PhotoStatus status, const Reason &reason = {});
     std::optional<PhotoRecord> photo(std::int64_t id);
     std::optional<PhotoRecord> photoByPath(const QString &path);
     std::vector<PhotoRecord> photosByContentHash(const QString &hash);

@@ -1,6 +1,52 @@
 #include "catalog_schema.h"
 
+#include "reason.h"
+#include "sqlite_connection.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
 namespace imago {
+
+const char *version1ReasonCode(const QString &text)
+{
+    const auto has = [&](const char *s) { return text.contains(QLatin1String(s)); };
+    const auto starts = [&](const char *s) { return text.startsWith(QLatin1String(s)); };
+    if (starts("empty file"))
+        return reason::kEmptyFile;
+    if (starts("file is ") && has("MB limit"))
+        return reason::kFileTooLarge;
+    if (starts("cannot open") || starts("cannot read") || starts("read error"))
+        return reason::kUnreadable;
+    if (starts("not an image"))
+        return reason::kNotAnImage;
+    if (starts("camera RAW"))
+        return reason::kCameraRaw;
+    if (starts("unsupported image format"))
+        return reason::kUnsupportedFormat;
+    if (starts("unsupported "))
+        return reason::kUnsupportedFeature;
+    if (starts("declares an empty"))
+        return reason::kEmptyImage;
+    if (has("declares") && has("MP limit"))
+        return reason::kTooManyPixels;
+    if (has("declares") && has("side"))
+        return reason::kSideTooLong;
+    if (has("truncated"))
+        return reason::kTruncated;
+    if (starts("out of memory"))
+        return reason::kOutOfMemory;
+    if (starts("cannot initialise"))
+        return reason::kDecoderError;
+    if (starts("file not found"))
+        return reason::kFileNotFound;
+    if (starts("folder offline"))
+        return reason::kFolderOffline;
+    return reason::kCorrupt; // "broken ...", "... decode failed: ..."
+}
 
 namespace {
 
@@ -60,8 +106,32 @@ INSERT INTO meta(key, value) VALUES
     ('index_generation', '0');
 )sql";
 
+// Version 2: every reason gets a stable code (reason.h) and the arguments of its sentence,
+// a JSON array of strings. Reasons written before have no arguments; their codes are read
+// from the English sentences version 1 wrote (those sentences never change now).
+constexpr const char *kMigration2 = R"sql(
+ALTER TABLE photos ADD COLUMN reason_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE photos ADD COLUMN reason_args TEXT NOT NULL DEFAULT '[]';
+)sql";
+
+void classifyVersion1Reasons(SqliteConnection &db)
+{
+    std::vector<std::pair<std::int64_t, QString>> rows;
+    {
+        auto q = db.query("SELECT id, reason FROM photos WHERE reason <> ''");
+        while (q.next())
+            rows.emplace_back(q.int64(0), q.text(1));
+    }
+    for (const auto &[id, text] : rows)
+        db.query("UPDATE photos SET reason_code = ?1 WHERE id = ?2")
+            .bind(1, version1ReasonCode(text))
+            .bind(2, id)
+            .run();
+}
+
 constexpr CatalogMigration kMigrations[] = {
     {1, "roots, photos, embeddings, meta", kMigration1, nullptr},
+    {2, "reason codes", kMigration2, classifyVersion1Reasons},
 };
 
 } // namespace

@@ -5,6 +5,8 @@
 // the previous version: tests/data/library/catalog-vN.sqlite3).
 #pragma once
 
+#include <QString>
+
 #include <span>
 
 namespace imago {
@@ -21,5 +23,8 @@ struct CatalogMigration
 };
 
 std::span<const CatalogMigration> catalogMigrations();
+
+// The reason code (reason.h) of a sentence that schema version 1 stored without one.
+const char *version1ReasonCode(const QString &text);
 
 } // namespace imago

@@ -347,8 +347,8 @@ std::vector<std::int64_t> Library::apply(const LibraryBatch &batch)
             m_catalog->clearEmbedding(id);
             removed.push_back(id);
         }
-        const QString reason =
-            batch.missingReason.isEmpty() ? QStringLiteral("file not found") : batch.missingReason;
+        const Reason reason =
+            batch.missingReason.isEmpty() ? fileNotFoundReason() : batch.missingReason;
         for (const QString &path : batch.missing) {
             const auto rec = m_catalog->photoByPath(path);
             if (!rec || rec->status == PhotoStatus::Rejected)
@@ -449,7 +449,7 @@ RootsRefresh Library::refreshRoots()
     {
         std::int64_t id;
         PhotoStatus status;
-        QString reason;
+        Reason reason;
     };
     std::vector<Change> changes;
     std::vector<std::int64_t> gone, back;
@@ -459,7 +459,9 @@ RootsRefresh Library::refreshRoots()
         if (!root.online) {
             result.offline << root.path;
             q.status = PhotoStatus::Indexed;
-            const QString reason = QStringLiteral("folder offline: %1").arg(root.path);
+            const Reason reason =
+                makeReason(reason::kFolderOffline,
+                           QStringLiteral("folder offline: %1").arg(root.path), {root.path});
             for (std::int64_t id : m_catalog->photoIds(q)) {
                 changes.push_back({id, PhotoStatus::Missing, reason});
                 gone.push_back(id);
@@ -469,10 +471,10 @@ RootsRefresh Library::refreshRoots()
         q.status = PhotoStatus::Missing;
         for (const PhotoRecord &p : m_catalog->photos(q)) {
             if (QFileInfo::exists(p.facts.path) && !p.embeddingModel.isEmpty()) {
-                changes.push_back({p.id, PhotoStatus::Indexed, QString()});
+                changes.push_back({p.id, PhotoStatus::Indexed, Reason()});
                 back.push_back(p.id);
-            } else if (p.reason.startsWith(QLatin1String("folder offline"))) {
-                changes.push_back({p.id, PhotoStatus::Missing, QStringLiteral("file not found")});
+            } else if (p.reason.code == QLatin1String(reason::kFolderOffline)) {
+                changes.push_back({p.id, PhotoStatus::Missing, fileNotFoundReason()});
             }
         }
     }

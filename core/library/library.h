@@ -68,11 +68,11 @@ struct IndexedPhoto
     std::vector<float> embedding; // L2-normalised, the model's embedding size
 };
 
-// One file the indexer could not index, with the reason a person can read.
+// One file the indexer could not index, and why (reason.h).
 struct RejectedPhoto
 {
     PhotoFacts facts;
-    QString reason;
+    Reason reason;
 };
 
 // What the indexer hands over in one transaction.
@@ -80,8 +80,8 @@ struct LibraryBatch
 {
     std::vector<IndexedPhoto> indexed;
     std::vector<RejectedPhoto> rejected;
-    QStringList missing;   // paths whose files are gone: kept, marked missing
-    QString missingReason; // default: "file not found"
+    QStringList missing;  // paths whose files are gone: kept, marked missing
+    Reason missingReason; // default: file_not_found
 };
 
 // Restricts search() to part of the library. Unset members do not filter.

@@ -73,6 +73,7 @@ void tst_DecodeCorpus::corpusExpectations()
     if (expected == QLatin1String("reject")) {
         QVERIFY2(!r.ok(), "a file the corpus says must be refused was decoded");
         QVERIFY(!r.error.isEmpty());
+        QVERIFY2(reason::isKnownCode(r.code), qPrintable(r.code + QLatin1String(": ") + r.error));
         return;
     }
     if (expected == QLatin1String("index"))
@@ -81,6 +82,7 @@ void tst_DecodeCorpus::corpusExpectations()
         QCOMPARE(expected, QStringLiteral("either"));
     if (!r.ok()) {
         QVERIFY(!r.error.isEmpty()); // "either", refused with a reason
+        QVERIFY2(reason::isKnownCode(r.code), qPrintable(r.code + QLatin1String(": ") + r.error));
         return;
     }
     QVERIFY(!orientedWxh.isEmpty() || path.endsWith(QLatin1String(".cr2")));

@@ -33,8 +33,8 @@ std::map<QString, CatalogRow> snapshot(Library &library, const QString &stripPre
 {
     std::map<QString, CatalogRow> out;
     library.catalog().forEachPhoto({}, [&](const PhotoRecord &r) {
-        CatalogRow row{photoStatusName(r.status), r.facts.width, r.facts.height,
-                       r.facts.contentHash, {}};
+        CatalogRow row{
+            photoStatusName(r.status), r.facts.width, r.facts.height, r.facts.contentHash, {}};
         if (auto v = library.catalog().embedding(r.id))
             row.vector = *v;
         out[r.facts.path.mid(stripPrefix.size())] = row;
@@ -91,15 +91,18 @@ private Q_SLOTS:
             const bool isIndexed = rec && rec->status == PhotoStatus::Indexed;
             if (isIndexed) {
                 ++indexed;
-                const QString size = QStringLiteral("%1x%2").arg(rec->facts.width).arg(rec->facts.height);
+                const QString size =
+                    QStringLiteral("%1x%2").arg(rec->facts.width).arg(rec->facts.height);
                 if (size != f[cSize])
                     problems << f[cPath] + ": indexed as " + size + ", manifest says " + f[cSize];
                 if (expected == QLatin1String("reject"))
                     problems << f[cPath] + ": indexed but must be rejected";
             } else if (expected == QLatin1String("index")) {
-                problems << f[cPath] + ": not indexed (" + (rec ? rec->reason : QStringLiteral("no record")) + ")";
-            } else if (rec && rec->status == PhotoStatus::Rejected && rec->reason.isEmpty()) {
-                problems << f[cPath] + ": rejected without a reason";
+                problems << f[cPath] + ": not indexed (" +
+                                (rec ? rec->reason.text : QStringLiteral("no record")) + ")";
+            } else if (rec && rec->status == PhotoStatus::Rejected &&
+                       (rec->reason.text.isEmpty() || rec->reason.code.isEmpty())) {
+                problems << f[cPath] + ": rejected without a reason and its code";
             }
         }
         QCOMPARE(rows, 113);
@@ -142,7 +145,8 @@ private Q_SLOTS:
         // Same bytes, new timestamp: not re-embedded.
         QFile f(root + "/p8.jpg");
         QVERIFY(f.open(QIODevice::ReadWrite));
-        QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addDays(-3), QFileDevice::FileModificationTime));
+        QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addDays(-3),
+                              QFileDevice::FileModificationTime));
         f.close();
         s = index();
         QCOMPARE(s.indexed, 0);
@@ -157,7 +161,8 @@ private Q_SLOTS:
         const auto afterMove = snapshot(*library);
         QVERIFY(!afterMove.count(root + "/trip/p1.jpg"));
         QCOMPARE(library->photo(root + "/holiday/p1.jpg")->id, idBefore);
-        QCOMPARE(afterMove.at(root + "/holiday/p1.jpg").vector, beforeMove.at(root + "/trip/p1.jpg").vector);
+        QCOMPARE(afterMove.at(root + "/holiday/p1.jpg").vector,
+                 beforeMove.at(root + "/trip/p1.jpg").vector);
 
         // Deleting a file marks it missing; it is kept.
         QVERIFY(QFile::remove(root + "/p9.png"));
@@ -180,8 +185,9 @@ private Q_SLOTS:
         for (int i = 0; i < 8; ++i)
             QDir().mkpath(QStringLiteral("%1/d%2").arg(photos.path()).arg(i));
         for (int i = 0; i < n; ++i)
-            QVERIFY(test::writePhoto(QStringLiteral("%1/d%2/p%3.jpg").arg(photos.path()).arg(i / 50).arg(i),
-                                     quint32(1000 + i), 640, 480));
+            QVERIFY(test::writePhoto(
+                QStringLiteral("%1/d%2/p%3.jpg").arg(photos.path()).arg(i / 50).arg(i),
+                quint32(1000 + i), 640, 480));
         auto cli = [&](const QString &lib) {
             auto *p = new QProcess(this);
             p->setProgram(QStringLiteral(IMAGO_CLI));

@@ -11,6 +11,7 @@
 #include "library.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
@@ -39,7 +40,10 @@ int main(int argc, char **argv)
             f.path = QString::fromLatin1(path);
             f.size = 1000 + w;
             f.mtime = QDateTime::fromMSecsSinceEpoch(1'625'000'000'000, Qt::UTC);
-            f.contentHash = QStringLiteral("%1").arg(qHash(f.path), 64, 16, QLatin1Char('0'));
+            // A stand-in content hash that is the same on every machine (qHash is not: it
+            // depends on the CPU's instruction set).
+            f.contentHash = QString::fromLatin1(
+                QCryptographicHash::hash(f.path.toUtf8(), QCryptographicHash::Sha256).toHex());
             f.width = w;
             f.height = h;
             f.format = QStringLiteral("jpeg");

@@ -99,7 +99,11 @@ private Q_SLOTS:
         const auto broken = c.photoByPath(QStringLiteral("/photos/2021/broken.jpg"));
         QVERIFY(broken);
         QCOMPARE(broken->status, PhotoStatus::Rejected);
-        QCOMPARE(broken->reason, QStringLiteral("truncated JPEG"));
+        QCOMPARE(broken->reason.text, QStringLiteral("truncated JPEG"));
+        // Version 1 stored the sentence only; the migration to 2 gave it its code.
+        QCOMPARE(broken->reason.code, QStringLiteral("truncated"));
+        QVERIFY(broken->reason.args.isEmpty());
+        QCOMPARE(c.schemaVersion(), Catalog::latestSchemaVersion());
         QCOMPARE(c.roots().size(), std::size_t(1));
         QCOMPARE(c.searchableCount(QStringLiteral("fixture-model-v1")), 2);
     }
@@ -158,9 +162,19 @@ private Q_SLOTS:
         QCOMPARE(r->embeddingModel, QString());
         // Upsert by path keeps the id and updates the facts.
         f.size = 999;
-        QCOMPARE(c.upsertPhoto(f, PhotoStatus::Rejected, QStringLiteral("truncated")), id);
+        const Reason cut = makeReason(reason::kTruncated, QStringLiteral("truncated JPEG"),
+                                      {QStringLiteral("JPEG"), QStringLiteral("a \"quoted\" ½")});
+        QCOMPARE(c.upsertPhoto(f, PhotoStatus::Rejected, cut), id);
         QCOMPARE(c.photo(id)->facts.size, 999);
-        QCOMPARE(c.photo(id)->reason, QStringLiteral("truncated"));
+        // The reason comes back whole: code, sentence and arguments (JSON-escaped in storage).
+        QCOMPARE(c.photo(id)->reason.code, QStringLiteral("truncated"));
+        QCOMPARE(c.photo(id)->reason.text, cut.text);
+        QCOMPARE(c.photo(id)->reason.args, cut.args);
+        c.setStatus(id, PhotoStatus::Missing, fileNotFoundReason());
+        QCOMPARE(c.photo(id)->reason.code, QStringLiteral("file_not_found"));
+        QVERIFY(c.photo(id)->reason.args.isEmpty());
+        c.setStatus(id, PhotoStatus::Indexed);
+        QVERIFY(c.photo(id)->reason.isEmpty());
         // Paths are cleaned.
         QCOMPARE(c.photoByPath(QStringLiteral("/p/./x/../one.jpg"))->id, id);
     }
@@ -290,7 +304,7 @@ private Q_SLOTS:
             c.setEmbedding(id, row(x, std::size_t(i), dim), i == 7 ? QStringLiteral("old") : m);
             ids.push_back(id);
         }
-        c.setStatus(ids[3], PhotoStatus::Missing, QStringLiteral("file not found"));
+        c.setStatus(ids[3], PhotoStatus::Missing, fileNotFoundReason());
         QCOMPARE(c.searchableCount(m), 8);
         QCOMPARE(c.searchableDim(m), int(dim));
         std::vector<std::int64_t> seen;
@@ -332,8 +346,9 @@ private Q_SLOTS:
     {
         Catalog c(freshFile());
         const std::int64_t g0 = c.indexGeneration();
-        const std::int64_t rejected = c.upsertPhoto(fakeFacts(QStringLiteral("/g/r.jpg")),
-                                                    PhotoStatus::Rejected, QStringLiteral("bad"));
+        const std::int64_t rejected =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/g/r.jpg")), PhotoStatus::Rejected,
+                          makeReason(reason::kCorrupt, QStringLiteral("bad")));
         QCOMPARE(c.indexGeneration(), g0); // not searchable: no bump
         Q_UNUSED(rejected);
         c.writeBatch([&] {
@@ -429,8 +444,9 @@ private Q_SLOTS:
         const QString path = writePhotoFile(m_tmp.filePath(QStringLiteral("h/a.bin")), bytes);
         const auto hash = photoContentHash(path);
         QVERIFY(hash);
-        QCOMPARE(*hash, QString::fromLatin1(
-                            QCryptographicHash::hash(bytes, QCryptographicHash::Blake2b_256).toHex()));
+        QCOMPARE(*hash,
+                 QString::fromLatin1(
+                     QCryptographicHash::hash(bytes, QCryptographicHash::Blake2b_256).toHex()));
         QString error;
         QVERIFY(!photoContentHash(m_tmp.filePath(QStringLiteral("h/none")), &error));
         QVERIFY(!error.isEmpty());

@@ -309,7 +309,8 @@ private Q_SLOTS:
         QVERIFY(lib.search(row(f.vectors, 0, kDim), 5).empty());
         const auto rec = lib.photo(f.paths[0]);
         QCOMPARE(rec->status, PhotoStatus::Missing);
-        QVERIFY2(rec->reason.contains(QLatin1String("offline")), qPrintable(rec->reason));
+        QCOMPARE(rec->reason.code, QStringLiteral("folder_offline"));
+        QCOMPARE(rec->reason.args, QStringList{f.photos});
         QVERIFY(lib.catalog().embedding(rec->id)); // the vector is kept
         QVERIFY(lib.verify().isEmpty());
 
@@ -472,9 +473,11 @@ private Q_SLOTS:
         Fixture f = makeLibrary(6);
         Library lib(f.dir, withModel(kModelA));
         LibraryBatch batch;
-        batch.rejected.push_back({factsOf(f.paths[0]), QStringLiteral("truncated JPEG")});
         batch.rejected.push_back(
-            {fakeFacts(QStringLiteral("/x/notes.txt")), QStringLiteral("not an image")});
+            {factsOf(f.paths[0]),
+             makeReason(reason::kTruncated, QStringLiteral("truncated JPEG"), {"JPEG"})});
+        batch.rejected.push_back({fakeFacts(QStringLiteral("/x/notes.txt")),
+                                  makeReason(reason::kNotAnImage, QStringLiteral("not an image"))});
         batch.missing << f.paths[1] << QStringLiteral("/never/seen.jpg");
         lib.apply(batch);
         const LibraryStatus s = lib.status();
@@ -482,9 +485,10 @@ private Q_SLOTS:
         QCOMPARE(s.counts.rejected, 2);
         QCOMPARE(s.counts.missing, 1);
         QCOMPARE(s.index.size, std::size_t(4));
-        QCOMPARE(lib.photo(f.paths[0])->reason, QStringLiteral("truncated JPEG"));
+        QCOMPARE(lib.photo(f.paths[0])->reason.text, QStringLiteral("truncated JPEG"));
+        QCOMPARE(lib.photo(f.paths[0])->reason.code, QStringLiteral("truncated"));
         QVERIFY(!lib.catalog().embedding(f.ids[0])); // its old vector no longer describes it
-        QCOMPARE(lib.photo(f.paths[1])->reason, QStringLiteral("file not found"));
+        QCOMPARE(lib.photo(f.paths[1])->reason.code, QStringLiteral("file_not_found"));
         QVERIFY(lib.verify().isEmpty());
         LibraryBatch wrongSize;
         wrongSize.indexed.push_back(

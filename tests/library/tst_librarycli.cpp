@@ -72,7 +72,8 @@ private Q_SLOTS:
         }
         batch.rejected.push_back(
             {factsOf(writePhotoFile(m_photos + QStringLiteral("/bad.jpg"), "not a jpeg"), 0, 0),
-             QStringLiteral("not an image")});
+             makeReason(reason::kNotAnImage, QStringLiteral("not an image: text file"),
+                        {QStringLiteral("text file")})});
         lib.apply(batch);
         LibraryBatch gone;
         gone.missing << m_paths[3];
@@ -124,14 +125,17 @@ private Q_SLOTS:
         for (const auto &v : photos) {
             const QJsonObject o = v.toObject();
             QCOMPARE(o.keys(), (QStringList{QStringLiteral("height"), QStringLiteral("path"),
-                                            QStringLiteral("reason"), QStringLiteral("status"),
-                                            QStringLiteral("width")}));
+                                            QStringLiteral("reason"), QStringLiteral("reason_code"),
+                                            QStringLiteral("status"), QStringLiteral("width")}));
         }
         const QJsonObject bad = photos[0].toObject(); // path order: bad.jpg first
         QCOMPARE(bad.value(QStringLiteral("path")).toString(),
                  m_photos + QStringLiteral("/bad.jpg"));
         QCOMPARE(bad.value(QStringLiteral("status")).toString(), QStringLiteral("rejected"));
-        QCOMPARE(bad.value(QStringLiteral("reason")).toString(), QStringLiteral("not an image"));
+        QCOMPARE(bad.value(QStringLiteral("reason")).toString(),
+                 QStringLiteral("not an image: text file"));
+        QCOMPARE(bad.value(QStringLiteral("reason_code")).toString(),
+                 QStringLiteral("not_an_image"));
         const QJsonObject p1 = photos[2].toObject();
         QCOMPARE(p1.value(QStringLiteral("path")).toString(), m_paths[1]);
         QCOMPARE(p1.value(QStringLiteral("status")).toString(), QStringLiteral("indexed"));
@@ -139,6 +143,9 @@ private Q_SLOTS:
         QCOMPARE(p1.value(QStringLiteral("height")).toInt(), 600);
         QCOMPARE(photos[4].toObject().value(QStringLiteral("status")).toString(),
                  QStringLiteral("missing"));
+        QCOMPARE(photos[4].toObject().value(QStringLiteral("reason_code")).toString(),
+                 QStringLiteral("file_not_found"));
+        QCOMPARE(p1.value(QStringLiteral("reason_code")).toString(), QString());
 
         const Run onlyMissing = runCli({QStringLiteral("list"), QStringLiteral("--library"), m_lib,
                                         QStringLiteral("--json"), QStringLiteral("--status"),

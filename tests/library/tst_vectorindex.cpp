@@ -485,7 +485,8 @@ private Q_SLOTS:
         for (std::size_t b = 0; b < 20; ++b) {
             // Interleave for certain: on a busy machine the readers might not have run at all
             // before the writes were done.
-            while (searches.load() < int(3 * (b + 1)) && std::chrono::steady_clock::now() < deadline)
+            while (searches.load() < int(3 * (b + 1)) &&
+                   std::chrono::steady_clock::now() < deadline)
                 std::this_thread::yield();
             const std::size_t at = n + b * 100;
             index->add(sequence(100, std::int64_t(at) + 1),

@@ -112,14 +112,16 @@ void tst_ResultModel::rootsModel()
 {
     RootsModel m;
     QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    m.setRoots({{QStringLiteral("/a/Holidays"), true, 12}, {QStringLiteral("/media/usb/Old"), false, 3}});
+    m.setRoots(
+        {{QStringLiteral("/a/Holidays"), true, 12}, {QStringLiteral("/media/usb/Old"), false, 3}});
     QCOMPARE(m.rowCount(), 2);
     QVERIFY(m.index(0).data().toString().startsWith(QStringLiteral("Holidays")));
     QVERIFY(m.index(1).data().toString().contains(QStringLiteral("offline")));
     QCOMPARE(m.index(1).data(RootsModel::OnlineRole).toBool(), false);
     QCOMPARE(m.index(0).data(RootsModel::PhotosRole).toLongLong(), 12);
     QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
-    m.setRoots({{QStringLiteral("/a/Holidays"), true, 13}, {QStringLiteral("/media/usb/Old"), true, 3}});
+    m.setRoots(
+        {{QStringLiteral("/a/Holidays"), true, 13}, {QStringLiteral("/media/usb/Old"), true, 3}});
     QCOMPARE(reset.count(), 0); // same folders: updated in place
     m.setBusyPaths({QStringLiteral("/a/Holidays")});
     QVERIFY(m.index(0).data().toString().contains(QStringLiteral("indexing")));
@@ -131,12 +133,22 @@ void tst_ResultModel::rejectedModel()
 {
     RejectedModel m;
     QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    m.setRejected({{QStringLiteral("/p/broken.jpg"), QStringLiteral("truncated JPEG")},
-                   {QStringLiteral("/p/doc.pdf.jpg"), QStringLiteral("not an image: PDF document")}});
-    QCOMPARE(m.rowCount(), 2);
+    m.setRejected({{QStringLiteral("/p/broken.jpg"),
+                    makeReason(reason::kTruncated, QStringLiteral("truncated JPEG"), {"JPEG"})},
+                   {QStringLiteral("/p/doc.pdf.jpg"),
+                    makeReason(reason::kNotAnImage, QStringLiteral("not an image: PDF document"),
+                               {QStringLiteral("PDF document")})},
+                   {QStringLiteral("/p/future.jpg"),
+                    makeReason("a_code_from_a_newer_imago", QStringLiteral("a newer reason"))}});
+    QCOMPARE(m.rowCount(), 3);
     QCOMPARE(m.columnCount(), 2);
     QCOMPARE(m.index(0, 0).data().toString(), QStringLiteral("broken.jpg"));
-    QCOMPARE(m.index(1, 1).data().toString(), QStringLiteral("not an image: PDF document"));
+    // The sentence is made from the code and its arguments (here in English, the source
+    // language); a code this version does not know shows the stored sentence.
+    QCOMPARE(m.index(0, 1).data().toString(),
+             QStringLiteral("The JPEG file is incomplete (cut short)."));
+    QCOMPARE(m.index(1, 1).data().toString(), QStringLiteral("Not a picture: PDF document"));
+    QCOMPARE(m.index(2, 1).data().toString(), QStringLiteral("a newer reason"));
     QCOMPARE(m.headerData(1, Qt::Horizontal).toString(), QStringLiteral("Reason"));
 }
 
