@@ -5,7 +5,7 @@ note() { echo "-- $*"; }
 # required_files APP_ID [gui]: paths relative to the install prefix.
 required_files() {
   local id=$1 size
-  echo bin/imago-cli lib/imago/libimago_sentencepiece.so \
+  echo bin/imago-cli lib/imago/plugins/libimago_sentencepiece.so \
        share/man/man1/imago-cli.1.gz
   if [ "${2:-}" = gui ]; then
     echo bin/imago share/man/man1/imago.1.gz share/applications/$id.desktop \
