@@ -95,7 +95,7 @@ Where \fBmodel download\fR puts the model (default: the per\-user data folder be
 .TP
 .B IMAGO_PLUGIN_DIR
 Another folder to look for the SentencePiece tokenizer plugin in (default:
-\fI/usr/lib/imago\fR, next to the installed program).
+\fI/usr/lib/imago/plugins\fR, next to the installed program).
 .TP
 .B OMP_WAIT_POLICY
 Imago sets PASSIVE unless it is already set, so idle OpenMP threads do not spin.

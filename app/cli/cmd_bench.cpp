@@ -8,7 +8,6 @@
 #include "model_benchmark.h"
 #include "search_benchmark.h"
 
-#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -44,15 +43,12 @@ struct Table
     }
 };
 
+// The Python baseline is part of the source tree (tools/), never installed: an imago-cli run
+// from a build folder finds it, an installed one skips the comparison.
 QString pythonScript()
 {
-    // In the source tree (tools/) or installed beside the data (share/imago/).
-    const QString exeDir = QCoreApplication::applicationDirPath();
-    for (const QString &candidate : {QStringLiteral(IMAGO_SOURCE_DIR "/tools/bench_python.py"),
-                                     exeDir + "/../share/imago/bench_python.py"})
-        if (QFileInfo::exists(candidate))
-            return candidate;
-    return {};
+    const QString script = QStringLiteral(IMAGO_BENCH_PYTHON_SCRIPT);
+    return QFileInfo::exists(script) ? script : QString();
 }
 
 double peakRssMb()
@@ -71,7 +67,9 @@ int runBench(const QStringList &args)
                  QStringLiteral("CPU threads (default: the idle cores)."), QStringLiteral("N")});
     p.addOption({QStringLiteral("quick"), QStringLiteral("Smaller sizes, fewer repetitions.")});
     p.addOption({QStringLiteral("json"), QStringLiteral("Print one JSON object.")});
-    p.addOption({QStringLiteral("no-python"), QStringLiteral("Skip the Python baseline.")});
+    p.addOption(
+        {QStringLiteral("no-python"),
+         QStringLiteral("Skip the Python baseline (tools/bench_python.py, in the source tree).")});
     p.addOption({QStringLiteral("only"),
                  QStringLiteral("Run only these sections (comma-separated): model, indexing "
                                 "(with the Python baseline), search. JSON fields of the others "
@@ -180,8 +178,17 @@ int runBench(const QStringList &args)
         // --- Python baseline on the same files
         // ------------------------------------------------------
         const QString script = pythonScript();
-        if (!p.isSet(QStringLiteral("no-python")) && !script.isEmpty() &&
-            QFileInfo::exists(QStringLiteral("/usr/bin/python3"))) {
+        const bool wantPython = !p.isSet(QStringLiteral("no-python"));
+        if (wantPython && script.isEmpty()) {
+            std::fprintf(stderr,
+                         "imago-cli bench: note: no Python baseline (%s is not there; it comes "
+                         "with the source tree, not with an installed imago-cli), skipping the "
+                         "comparison with Python\n",
+                         IMAGO_BENCH_PYTHON_SCRIPT);
+        } else if (wantPython && !QFileInfo::exists(QStringLiteral("/usr/bin/python3"))) {
+            std::fprintf(stderr, "imago-cli bench: note: no /usr/bin/python3, skipping the "
+                                 "comparison with Python\n");
+        } else if (wantPython) {
             QProcess py;
             QStringList pyArgs{script, QStringLiteral("--images"), photos.path(),
                                QStringLiteral("--batch"), QString::number(io.batch)};

@@ -100,7 +100,7 @@ std::vector<std::filesystem::path> sentencePiecePluginDirs()
     std::error_code ec;
     const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec)
-        add(exe.parent_path() / ".." / "lib" / "imago");
+        add(exe.parent_path() / ".." / "lib" / "imago" / "plugins");
     add(kPluginBuildDir);
     return dirs;
 }

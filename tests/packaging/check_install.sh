@@ -39,7 +39,7 @@ if [ "$gui" = gui ]; then
 fi
 
 # Installed programs and the plugin: no RPATH into the build tree, every library resolves.
-elves=("$root/usr/bin/imago-cli" "$root/usr/lib/imago/libimago_sentencepiece.so")
+elves=("$root/usr/bin/imago-cli" "$root/usr/lib/imago/plugins/libimago_sentencepiece.so")
 [ "$gui" = gui ] && elves+=("$root/usr/bin/imago")
 for elf in "${elves[@]}"; do
   ! readelf -d "$elf" | grep -E 'R(UN)?PATH' | grep -qF "$build" ||

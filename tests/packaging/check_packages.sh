@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # packaging_deb: cpack builds the .deb and the .tar.gz from the build tree; the .deb carries the
 # project version, installs into /usr every file a desktop install needs, ships stripped
-# programs and depends on the Debian runtime packages; the .tar.gz holds the same tree.
+# programs, depends on the Debian runtime packages and lintian finds nothing to say about it;
+# the .tar.gz holds the same tree.
 #   usage: check_packages.sh BUILD_DIR APP_ID VERSION gui|nogui
 set -euo pipefail
 build=$1 id=$2 version=$3 gui=$4
@@ -38,6 +39,16 @@ done
 
 dpkg-deb -x "$deb" "$tmp/deb"
 file "$tmp/deb/usr/bin/imago-cli" | grep -q ', stripped' || fail "imago-cli in the .deb is not stripped"
+
+# Debian's checker: no error, warning or info tag on the .deb (5 s idle, 25-35 s when busy).
+if command -v lintian >/dev/null; then
+  note "lintian --info $(basename "$deb")"
+  lintian --info "$deb" 2>&1 | grep -v '^running with root privileges is not recommended!$' \
+    >"$tmp/lintian.log" || true
+  [ ! -s "$tmp/lintian.log" ] || { cat "$tmp/lintian.log"; fail "lintian reported the above"; }
+else
+  note "lintian is not installed (tools/install-deps.sh): the .deb is not linted"
+fi
 
 tgz=$tmp/imago-$version-Linux.tar.gz
 [ -s "$tgz" ] || { ls "$tmp"; fail "no $(basename "$tgz")"; }

@@ -5,8 +5,8 @@ note() { echo "-- $*"; }
 # required_files APP_ID [gui]: paths relative to the install prefix.
 required_files() {
   local id=$1 size
-  echo bin/imago-cli lib/imago/libimago_sentencepiece.so share/imago/bench_python.py \
-       share/man/man1/imago-cli.1.gz
+  echo bin/imago-cli lib/imago/plugins/libimago_sentencepiece.so share/man/man1/imago-cli.1.gz \
+       share/doc/imago/copyright share/doc/imago/changelog.gz
   if [ "${2:-}" = gui ]; then
     echo bin/imago share/man/man1/imago.1.gz share/applications/$id.desktop \
          share/metainfo/$id.metainfo.xml share/icons/hicolor/scalable/apps/$id.svg

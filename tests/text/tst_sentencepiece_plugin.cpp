@@ -188,8 +188,9 @@ void tst_SentencePiecePlugin::searchOrder()
     const std::vector<std::filesystem::path> dirs = sentencePiecePluginDirs();
     QVERIFY(dirs.size() >= 2);
     QCOMPARE(QString::fromStdString(dirs[0].string()), dir.path());
-    // Next to the executable as installed: bin/../lib/imago; here build/tests/../lib/imago.
-    const QString besideExe = QCoreApplication::applicationDirPath() + "/../lib/imago";
+    // Next to the executable as installed: bin/../lib/imago/plugins; here
+    // build/tests/../lib/imago/plugins.
+    const QString besideExe = QCoreApplication::applicationDirPath() + "/../lib/imago/plugins";
     QCOMPARE(QString::fromStdString(dirs[1].string()),
              QString::fromStdString(
                  std::filesystem::path(besideExe.toStdString()).lexically_normal().string()));
