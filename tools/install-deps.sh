@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Imago needs to build, test and run, from Debian 12 packages only.
+# python3-gi + gir1.2-gnomedesktop-3.0: tst_thumbnailloader has GNOME's own thumbnail factory write a
+# thumbnail that Imago must accept.
 # libopenblas0-openmp matters: without it Debian's libtorch runs on the reference BLAS (~30x slower).
 set -euo pipefail
 packages=(
@@ -12,6 +14,7 @@ packages=(
   libopenblas0-openmp
   python3-torch python3-pil python3-numpy
   xvfb xauth imagemagick desktop-file-utils appstream dpkg-dev file groff-base lintian libglib2.0-bin
+  python3-gi gir1.2-gnomedesktop-3.0 gir1.2-gdkpixbuf-2.0
   fonts-wqy-microhei qt6-translations-l10n
 )
 sudo_cmd=()

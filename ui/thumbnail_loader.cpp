@@ -1,6 +1,7 @@
 #include "thumbnail_loader.h"
 
 #include "image_decoder.h"
+#include "png_text.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -10,10 +11,11 @@
 #include <QImageReader>
 #include <QSaveFile>
 #include <QStandardPaths>
-#include <QUrl>
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
+#include <string_view>
 #include <thread>
 
 namespace imago {
@@ -68,7 +70,7 @@ int ThumbnailLoader::flavourSize(int pixels)
 
 QString ThumbnailLoader::flavourName(int flavour)
 {
-    return flavour <= 128 ? QStringLiteral("normal")
+    return flavour <= 128   ? QStringLiteral("normal")
            : flavour <= 256 ? QStringLiteral("large")
                             : QStringLiteral("x-large");
 }
@@ -87,7 +89,22 @@ void ThumbnailLoader::setSize(int pixels)
 
 QString ThumbnailLoader::fileUri(const QString &path)
 {
-    return QString::fromLatin1(QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()).toEncoded());
+    // The URI must be byte for byte the one GLib's g_filename_to_uri() makes, or GNOME looks
+    // for another md5 file name and rejects Thumb::URI. QUrl leaves '[', ']' and ';' as they
+    // are; GLib escapes every byte but these.
+    static constexpr std::string_view kKept = "!$&'()*+,-./:=@_~";
+    const QByteArray bytes = QFile::encodeName(QFileInfo(path).absoluteFilePath());
+    QByteArray uri = "file://";
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) && u < 128)
+            uri += c;
+        else if (kKept.find(c) != std::string_view::npos)
+            uri += c;
+        else
+            uri += '%' + QByteArray::number(u, 16).toUpper().rightJustified(2, '0');
+    }
+    return QString::fromLatin1(uri);
 }
 
 QString ThumbnailLoader::cacheFile(const QString &path, int flavour)
@@ -112,6 +129,12 @@ QImage ThumbnailLoader::loadOrCreate(const QString &path, int flavour, QString *
     }
     const QString uri = fileUri(path);
     const QString mtime = QString::number(info.lastModified().toSecsSinceEpoch());
+    const QString size = QString::number(info.size());
+    // Thumb::Size is optional (GNOME's factory leaves it out), but a wrong one invalidates.
+    auto sizeMatches = [&size](const QImage &img) {
+        const QString stored = img.text(QStringLiteral("Thumb::Size"));
+        return stored.isEmpty() || stored == size;
+    };
     const QString cached = cacheFile(path, flavour);
     {
         // QImageReader::text() cannot return keys containing "::" (it splits its description
@@ -119,7 +142,7 @@ QImage ThumbnailLoader::loadOrCreate(const QString &path, int flavour, QString *
         QImageReader reader(cached, "png");
         QImage img = reader.canRead() ? reader.read() : QImage();
         if (!img.isNull() && img.text(QStringLiteral("Thumb::URI")) == uri &&
-            img.text(QStringLiteral("Thumb::MTime")) == mtime) {
+            img.text(QStringLiteral("Thumb::MTime")) == mtime && sizeMatches(img)) {
             if (fromCache)
                 *fromCache = true;
             return img;
@@ -143,26 +166,31 @@ QImage ThumbnailLoader::loadOrCreate(const QString &path, int flavour, QString *
         return {};
     }
 
-    img.setText(QStringLiteral("Thumb::URI"), uri);
-    img.setText(QStringLiteral("Thumb::MTime"), mtime);
-    img.setText(QStringLiteral("Thumb::Size"), QString::number(info.size()));
-    img.setText(QStringLiteral("Thumb::Image::Width"), QString::number(r.decoded->orientedWidth));
-    img.setText(QStringLiteral("Thumb::Image::Height"), QString::number(r.decoded->orientedHeight));
-    img.setText(QStringLiteral("Software"), QStringLiteral("Imago"));
+    const PngTextEntries text = {
+        {"Thumb::URI", uri.toLatin1()}, // percent-encoded: ASCII
+        {"Thumb::MTime", mtime.toLatin1()},
+        {"Thumb::Size", size.toLatin1()},
+        {"Thumb::Image::Width", QByteArray::number(r.decoded->orientedWidth)},
+        {"Thumb::Image::Height", QByteArray::number(r.decoded->orientedHeight)},
+        {"Software", "Imago"},
+    };
     // The cache is best effort: a read-only home still shows thumbnails.
     const QString dir = QFileInfo(cached).absolutePath();
-    if (QDir().mkpath(dir)) {
+    const QByteArray png = encodePngWithText(img, text);
+    if (!png.isEmpty() && QDir().mkpath(dir)) {
         QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
                                        QFileDevice::ExeOwner);
         QSaveFile out(cached);
         if (out.open(QIODevice::WriteOnly)) {
             out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-            if (img.save(&out, "png"))
+            if (out.write(png) == png.size())
                 out.commit();
             else
                 out.cancelWriting();
         }
     }
+    for (const auto &[key, value] : text)
+        img.setText(QString::fromLatin1(key), QString::fromLatin1(value));
     return img;
 }
 
@@ -249,7 +277,8 @@ void ThumbnailLoader::work()
         if (img.isNull() && error.isEmpty())
             error = tr("unreadable");
         QMetaObject::invokeMethod(
-            this, [this, path = req.path, img, error, flavour] { delivered(path, img, error, flavour); },
+            this,
+            [this, path = req.path, img, error, flavour] { delivered(path, img, error, flavour); },
             Qt::QueuedConnection);
     }
 }
@@ -268,7 +297,8 @@ void ThumbnailLoader::delivered(const QString &path, const QImage &image, const 
         Q_EMIT thumbnailFailed(path, error);
         return;
     }
-    m_memory.insert(path, new QImage(image), int(std::max<qsizetype>(1, image.sizeInBytes() / 1024)));
+    m_memory.insert(path, new QImage(image),
+                    int(std::max<qsizetype>(1, image.sizeInBytes() / 1024)));
     Q_EMIT thumbnailReady(path);
 }
 

@@ -3,10 +3,16 @@
 //
 // Cache (Thumbnail Managing Standard 0.9): $XDG_CACHE_HOME/thumbnails/{normal,large,x-large}/
 // <md5 of the file URI>.png, 128/256/512 px. A cached file is used only when its Thumb::URI
-// names the photo and its Thumb::MTime equals the photo's modification time (seconds);
-// otherwise the photo is decoded (core/imaging: EXIF orientation applied, JPEG decoded at a
-// DCT scale close to the thumbnail size), scaled, and written back atomically (temp file +
-// rename, mode 0600) with Thumb::URI, Thumb::MTime, Thumb::Size, Thumb::Image::Width/Height.
+// names the photo, its Thumb::MTime equals the photo's modification time (seconds) and its
+// Thumb::Size, when present, the photo's size in bytes; tEXt, zTXt and iTXt entries all count,
+// so thumbnails from GNOME's factory, KDE and older Imago are reused. Otherwise the photo is
+// decoded (core/imaging: EXIF orientation applied, JPEG decoded at a DCT scale close to the
+// thumbnail size), scaled, and written back atomically (temp file + rename, mode 0600) with
+// Thumb::URI, Thumb::MTime, Thumb::Size, Thumb::Image::Width/Height and Software as plain tEXt
+// chunks before the image data (png_text.h): GLib's thumbnail::is-valid, which GNOME Files
+// asks, reads nothing else, and would otherwise have every thumbnail made again. GLib 2.74
+// (Debian 12) looks in large/ then normal/ only; 2.76 and later also in x-large/ and
+// xx-large/.
 //
 // Order: requests are served nearest-to-viewport first: the view reports the visible rows
 // (setVisibleRows) and each request carries its row; the next job taken is the pending one
@@ -56,6 +62,7 @@ public:
     static QString flavourName(int flavourSize);
     // $XDG_CACHE_HOME/thumbnails/<flavour>/<md5(uri)>.png
     static QString cacheFile(const QString &path, int flavourSize);
+    // file:// URI of the absolute path, escaped byte for byte as GLib's g_filename_to_uri().
     static QString fileUri(const QString &path);
     // Loads a valid cached thumbnail or makes (and caches) a new one. Null on failure, with
     // the reason in *error. Any thread.
