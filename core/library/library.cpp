@@ -2,11 +2,11 @@
 
 #include "library_error.h"
 #include "library_log.h"
+#include "writer_lock.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QLockFile>
 #include <QStandardPaths>
 
 #include <algorithm>
@@ -115,28 +115,14 @@ void Library::lockOrThrow()
 {
     // A folder we cannot write (a read-only mount, another user's folder) would otherwise show
     // up as a lock we cannot take or a stale lock we cannot clear.
-    if (::access(QFile::encodeName(m_dir).constData(), W_OK) != 0) {
-        const int err = errno;
-        throw LibraryError(m_dir, err == EROFS
-                                      ? QStringLiteral("the library folder is on a read-only file "
-                                                       "system: it can be searched, not changed")
-                                      : QStringLiteral("the library folder is not writable (%1): "
-                                                       "it can be searched, not changed")
-                                            .arg(QString::fromLocal8Bit(std::strerror(err))));
-    }
-    m_lock = std::make_unique<QLockFile>(QDir(m_dir).filePath(QStringLiteral("writer.lock")));
-    // Only a dead owner makes a lock stale: a long indexing run must keep it.
-    m_lock->setStaleLockTime(0);
-    if (m_lock->tryLock(0))
+    if (const QString why = WriterLock::whyNotWritable(m_dir); !why.isEmpty())
+        throw LibraryError(m_dir, why + QStringLiteral(": it can be searched, not changed"));
+    m_lock = std::make_unique<WriterLock>(m_dir);
+    if (m_lock->tryLock())
         return;
-    qint64 pid = 0;
-    QString host, app;
-    m_lock->getLockInfo(&pid, &host, &app);
     throw LibraryError(m_dir, QStringLiteral("the library is open for writing by another "
-                                             "process (%1, pid %2 on %3)")
-                                  .arg(app.isEmpty() ? QStringLiteral("?") : app)
-                                  .arg(pid)
-                                  .arg(host));
+                                             "process (%1)")
+                                  .arg(m_lock->holder()));
 }
 
 void Library::adoptModelIdentity()

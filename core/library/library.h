@@ -42,9 +42,9 @@
 #include <span>
 #include <vector>
 
-class QLockFile;
-
 namespace imago {
+
+class WriterLock;
 
 struct LibraryOptions
 {
@@ -225,7 +225,7 @@ private:
 
     QString m_dir;
     LibraryOptions m_options;
-    std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<WriterLock> m_lock;
     std::unique_ptr<Catalog> m_catalog;
     QString m_model;
     QString m_previousModel;
