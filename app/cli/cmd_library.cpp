@@ -63,7 +63,10 @@ int runStatus(const QStringList &args)
                                   "\"counts\": {\"indexed\", \"rejected\", \"missing\", "
                                   "\"stale\", \"total\"}, \"roots\": [{\"path\", \"online\", "
                                   "\"photos\"}], \"model_identity\", \"generation\", "
-                                  "\"index\": {\"kind\", \"size\", \"dim\", \"state\", ...}}.")))
+                                  "\"index\": {\"kind\", \"size\", \"dim\", \"state\", "
+                                  "...}}; \"state\" \"rebuilt\" comes with \"detail\" (what "
+                                  "was wrong with the index file) and, when the rebuilt index "
+                                  "could not be saved, \"not_saved\" (why).")))
         return 0;
     noPositionals(p);
     const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/true);
@@ -80,6 +83,8 @@ int runStatus(const QStringList &args)
                           {QStringLiteral("state"), s.index.state}};
         if (!s.index.detail.isEmpty())
             index.insert(QStringLiteral("detail"), s.index.detail);
+        if (!s.index.unsavedReason.isEmpty())
+            index.insert(QStringLiteral("not_saved"), s.index.unsavedReason);
         if (s.index.kind == QLatin1String("ivf")) {
             index.insert(QStringLiteral("nlist"), qint64(s.index.nlist));
             index.insert(QStringLiteral("nprobe"), qint64(s.index.nprobe));
@@ -125,6 +130,8 @@ int runStatus(const QStringList &args)
     index += QStringLiteral(", %1").arg(s.index.state);
     if (!s.index.detail.isEmpty())
         index += QStringLiteral(" (%1)").arg(s.index.detail);
+    if (!s.index.unsavedReason.isEmpty())
+        index += QStringLiteral(", in memory only: %1").arg(s.index.unsavedReason);
     printLine(QStringLiteral("index      %1").arg(index));
     printLine(QStringLiteral("generation %1").arg(s.generation));
     return 0;
@@ -302,6 +309,12 @@ int runVerify(const QStringList &args)
     noPositionals(p);
     const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/true);
     const QStringList problems = library->verify();
+    // A bad index file this open rebuilt and saved is no longer a problem, but say so.
+    const IndexStatus index = library->status().index;
+    if (index.state == QLatin1String("rebuilt") && index.unsavedReason.isEmpty())
+        printErr(QStringLiteral("note: the index file %1 was %2; it was rebuilt from the catalog "
+                                "and saved")
+                     .arg(library->indexFile(), index.detail));
     if (p.isSet(kJson)) {
         printJson(QJsonDocument(
             QJsonObject{{QStringLiteral("ok"), problems.isEmpty()},

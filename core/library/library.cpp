@@ -2,17 +2,20 @@
 
 #include "library_error.h"
 #include "library_log.h"
+#include "writer_lock.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QLockFile>
+#include <QScopeGuard>
 #include <QStandardPaths>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace imago {
@@ -41,6 +44,21 @@ QString examples(const std::vector<std::int64_t> &ids)
         parts << QStringLiteral("...");
     return parts.join(QStringLiteral(", "));
 }
+
+// After a rename into the folder: the new directory entry survives a crash (best effort, as
+// VectorIndex::save does; some file systems refuse fsync on a directory).
+void fsyncFolder(const QString &dir)
+{
+    const int fd = ::open(QFile::encodeName(dir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+// Names the temporary files of read-only saves apart: several readers, in this process or
+// others, may save at once.
+std::atomic<int> g_readerSaves{0};
 
 } // namespace
 
@@ -74,8 +92,12 @@ Library::Library(const QString &dir, const LibraryOptions &options)
         if (!QDir().mkpath(m_dir))
             throw LibraryError(m_dir, QStringLiteral("cannot create the library folder"));
         lockOrThrow();
-        // A save interrupted by a crash leaves its temporary file; it was never the index.
-        QFile::remove(indexFile() + QStringLiteral(".tmp"));
+        // A save interrupted by a crash leaves its temporary file (ours: index.faiss.tmp; a
+        // read-only open's: index.faiss.<pid>-<n>.tmp); it was never the index. A reader still
+        // writing one then fails its rename and keeps its index in memory.
+        for (const QString &tmp : QDir(m_dir).entryList({indexFileName() + QStringLiteral("*.tmp")},
+                                                        QDir::Files | QDir::Hidden))
+            QFile::remove(QDir(m_dir).filePath(tmp));
     }
     m_catalog = std::make_unique<Catalog>(
         catalogFile(), m_options.readOnly ? Catalog::Mode::ReadOnly : Catalog::Mode::ReadWrite);
@@ -115,28 +137,14 @@ void Library::lockOrThrow()
 {
     // A folder we cannot write (a read-only mount, another user's folder) would otherwise show
     // up as a lock we cannot take or a stale lock we cannot clear.
-    if (::access(QFile::encodeName(m_dir).constData(), W_OK) != 0) {
-        const int err = errno;
-        throw LibraryError(m_dir, err == EROFS
-                                      ? QStringLiteral("the library folder is on a read-only file "
-                                                       "system: it can be searched, not changed")
-                                      : QStringLiteral("the library folder is not writable (%1): "
-                                                       "it can be searched, not changed")
-                                            .arg(QString::fromLocal8Bit(std::strerror(err))));
-    }
-    m_lock = std::make_unique<QLockFile>(QDir(m_dir).filePath(QStringLiteral("writer.lock")));
-    // Only a dead owner makes a lock stale: a long indexing run must keep it.
-    m_lock->setStaleLockTime(0);
-    if (m_lock->tryLock(0))
+    if (const QString why = WriterLock::whyNotWritable(m_dir); !why.isEmpty())
+        throw LibraryError(m_dir, why + QStringLiteral(": it can be searched, not changed"));
+    m_lock = std::make_unique<WriterLock>(m_dir);
+    if (m_lock->tryLock())
         return;
-    qint64 pid = 0;
-    QString host, app;
-    m_lock->getLockInfo(&pid, &host, &app);
     throw LibraryError(m_dir, QStringLiteral("the library is open for writing by another "
-                                             "process (%1, pid %2 on %3)")
-                                  .arg(app.isEmpty() ? QStringLiteral("?") : app)
-                                  .arg(pid)
-                                  .arg(host));
+                                             "process (%1)")
+                                  .arg(m_lock->holder()));
 }
 
 void Library::adoptModelIdentity()
@@ -225,6 +233,9 @@ void Library::rebuildLocked(const QString &why)
 {
     QElapsedTimer timer;
     timer.start();
+    // Read before the vectors: a writer committing while they are read bumps it past this
+    // value, so an index stamped with it can only ever be found stale, never wrongly current.
+    const std::int64_t generation = m_catalog->indexGeneration();
     const std::int64_t count = m_catalog->searchableCount(m_model);
     const int dim = count > 0 ? m_catalog->searchableDim(m_model) : 0;
     IndexBuildReport report;
@@ -264,11 +275,74 @@ void Library::rebuildLocked(const QString &why)
                         : QString())
                .arg(timer.elapsed());
     if (m_options.readOnly) {
-        m_indexFileStale = true;
+        m_indexUnsavedReason = saveRebuiltIndex(generation);
+        m_indexFileStale = !m_indexUnsavedReason.isEmpty();
+        if (m_indexFileStale)
+            qCInfo(lcLibrary).noquote()
+                << QStringLiteral("%1: the rebuilt index stays in memory, the file is left as it "
+                                  "is: %2")
+                       .arg(indexFile(), m_indexUnsavedReason);
         return;
     }
     m_unsaved = 1; // force the save
     saveNow();
+}
+
+QString Library::saveRebuiltIndex(std::int64_t generation)
+{
+    // A read-only open: it holds no lock, and must never make a writer wait or fail for long.
+    // So the (possibly large) file is written without the lock, under a name of its own, and the
+    // lock is taken - without waiting - only to check the catalog and rename it into place.
+    if (!m_options.saveRebuiltIndex)
+        return QStringLiteral("the library was opened not to write");
+    if (QString why = WriterLock::whyNotWritable(m_dir); !why.isEmpty())
+        return why;
+    // Opened with another model than the catalog's: a writer would find this index stale.
+    if (m_catalog->modelIdentity() != m_model)
+        return QStringLiteral("opened for model %1, the catalog is for %2")
+            .arg(m_model, m_catalog->modelIdentity());
+    WriterLock lock(m_dir);
+    const QString writer = QStringLiteral("the library is open for writing by another process "
+                                          "(%1), which keeps the file");
+    if (!lock.tryLock())
+        return writer.arg(lock.holder());
+    lock.unlock(); // an indexer starting while the file is written below must not fail
+
+    const auto idx = index();
+    const bool empty = !idx || idx->size() == 0; // then no file is the consistent state
+    const QString tmp =
+        indexFile() + QStringLiteral(".%1-%2.tmp").arg(::getpid()).arg(g_readerSaves.fetch_add(1));
+    const auto removeTmp = qScopeGuard([&] { QFile::remove(tmp); });
+    if (!empty) {
+        try {
+            idx->save(toFsPath(tmp), IndexStamp{generation, m_model.toStdString()});
+        } catch (const IndexFileError &e) {
+            qCWarning(lcLibrary, "%s: saving the rebuilt index failed: %s",
+                      qUtf8Printable(indexFile()), e.what());
+            return QStringLiteral("saving it failed (%1)").arg(QString::fromUtf8(e.what()));
+        }
+    }
+    if (!lock.tryLock())
+        return writer.arg(lock.holder());
+    // No writer can commit while we hold the lock: what the catalog says now stays true until
+    // the file is in place.
+    if (m_catalog->indexGeneration() != generation)
+        return QStringLiteral("the catalog changed while the index was rebuilt");
+    if (empty) {
+        if (QFile::exists(indexFile()) && !QFile::remove(indexFile()))
+            return QStringLiteral("cannot remove it");
+    } else if (::rename(QFile::encodeName(tmp).constData(),
+                        QFile::encodeName(indexFile()).constData()) != 0) {
+        const QString why = QString::fromLocal8Bit(std::strerror(errno));
+        qCWarning(lcLibrary).noquote()
+            << QStringLiteral("%1: renaming %2 into place failed: %3").arg(indexFile(), tmp, why);
+        return QStringLiteral("renaming the saved file into place failed (%1)").arg(why);
+    }
+    fsyncFolder(m_dir);
+    qCInfo(lcLibrary).noquote() << QStringLiteral("%1: saved the rebuilt index (generation %2)")
+                                       .arg(indexFile())
+                                       .arg(generation);
+    return {};
 }
 
 void Library::requireWritable(const char *what) const
@@ -641,9 +715,10 @@ QStringList Library::verify()
     if (!m_options.loadIndex)
         return problems;
     if (m_indexState == QLatin1String("rebuilt") && m_indexFileStale)
-        problems << QStringLiteral("index file %1: %2 (rebuilt in memory; run `imago-cli "
-                                   "rebuild` to save a good one)")
-                        .arg(indexFile(), m_indexDetail);
+        problems << QStringLiteral("index file %1: %2 (rebuilt in memory, not saved: %3; the "
+                                   "next search or `imago-cli rebuild` saves a good one when "
+                                   "the folder may be written and no writer is at work)")
+                        .arg(indexFile(), m_indexDetail, m_indexUnsavedReason);
     const auto idx = index();
     std::vector<std::int64_t> indexIds = idx ? idx->ids() : std::vector<std::int64_t>{};
     if (idx && dim > 0 && idx->dim() != dim)
@@ -686,6 +761,8 @@ LibraryStatus Library::status()
     i.loaded = m_options.loadIndex;
     i.state = m_indexState;
     i.detail = m_indexDetail;
+    if (m_indexFileStale)
+        i.unsavedReason = m_indexUnsavedReason;
     i.unsavedChanges = m_unsaved > 0;
     if (const auto idx = index()) {
         i.kind = QString::fromLatin1(indexKindName(idx->kind()));

@@ -10,8 +10,16 @@
 //     the indexer re-embeds the stale ones (stalePaths()), and status() says so;
 //   - loads index.faiss and checks it against the catalog (generation, model, vector count,
 //     dimension). A missing, stale, truncated or corrupt file is rebuilt from the catalog's
-//     embeddings, with a log line (category "imago.library") saying what was wrong. A
-//     read-only library rebuilds in memory and leaves the file alone.
+//     embeddings, with a log line (category "imago.library") saying what was wrong, and the
+//     rebuilt index is saved over the file, so the next open loads it. A read-write open saves
+//     it as it saves any change. A read-only open (a search, `verify`) saves it too when this
+//     process may write the folder and no writer holds writer.lock: it builds without the lock,
+//     writes a temporary file of its own, then takes the lock without waiting, checks that the
+//     catalog's generation is still the one it built from, and renames the file into place.
+//     Otherwise - a read-only folder or file system, another user's library, a writer at work
+//     (an indexing run keeps the lock for hours and is never waited for), the catalog changed
+//     meanwhile, LibraryOptions::saveRebuiltIndex off - the rebuilt index stays in memory, the
+//     file is left as it is, and status().index.unsavedReason says why.
 //
 // Writes (apply(), forget(), ...) commit to the catalog first - which bumps the index
 // generation in the same transaction - then update the in-memory index. The index file is
@@ -42,16 +50,21 @@
 #include <span>
 #include <vector>
 
-class QLockFile;
-
 namespace imago {
+
+class WriterLock;
 
 struct LibraryOptions
 {
     // Identity of the model whose embeddings are current (hash of config + weights). Empty:
     // whatever the catalog says (for verbs that do not embed).
     QString modelIdentity;
+    // Read-only: never writes the catalog and does not take writer.lock (runs beside a writer).
     bool readOnly = false;
+    // Read-only: save an index rebuilt at open over the bad file when the folder may be
+    // written and no writer holds the lock (see the file comment); false: keep it in memory
+    // and touch nothing in the folder.
+    bool saveRebuiltIndex = true;
     // false: open the catalog only (listing); search() returns nothing.
     bool loadIndex = true;
     // Approximate (IVF) index at or above index.approximateThreshold vectors, exact below.
@@ -106,6 +119,9 @@ struct IndexStatus
     // How the index was obtained at open: "loaded", "rebuilt", "empty", "not loaded".
     QString state;
     QString detail; // for "rebuilt": what was wrong with the file
+    // For "rebuilt" by a read-only open that did not save it: why the file on disk is still
+    // bad (the folder is not writable, a writer holds the lock, ...). Empty when it was saved.
+    QString unsavedReason;
     bool unsavedChanges = false;
 };
 
@@ -200,7 +216,8 @@ public:
     // Removes photos (and their vectors) by path, or every photo under a folder; a folder that
     // is a library root is removed as a root too.
     ForgetResult forget(const QStringList &pathsOrFolders);
-    // Rebuilds the index from the catalog's embeddings and saves it (read-only: in memory).
+    // Rebuilds the index from the catalog's embeddings and saves it (read-only: as at open,
+    // saved when the folder may be written and no writer holds the lock, else in memory).
     // Works on a library opened with loadIndex = false, which then has an index.
     IndexBuildReport rebuild();
     // Catalog integrity, embeddings of every indexed photo (present, current model, right
@@ -215,6 +232,7 @@ private:
     void adoptModelIdentity();
     void openIndex();
     void rebuildLocked(const QString &why);
+    QString saveRebuiltIndex(std::int64_t generation);
     std::shared_ptr<VectorIndex> index() const;
     void setIndex(std::shared_ptr<VectorIndex> index);
     void indexAdd(std::span<const std::int64_t> ids, std::span<const float> vectors);
@@ -225,7 +243,7 @@ private:
 
     QString m_dir;
     LibraryOptions m_options;
-    std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<WriterLock> m_lock;
     std::unique_ptr<Catalog> m_catalog;
     QString m_model;
     QString m_previousModel;
@@ -235,6 +253,7 @@ private:
     QString m_indexState, m_indexDetail;
     std::size_t m_unsaved = 0;
     bool m_indexFileStale = false; // the file on disk does not match the catalog
+    QString m_indexUnsavedReason;  // read-only: why a rebuilt index was not saved
 
     mutable std::mutex m_searchCatalogMutex; // search() filters read through their own connection
     mutable std::unique_ptr<Catalog> m_searchCatalog;

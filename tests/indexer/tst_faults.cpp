@@ -1,7 +1,8 @@
 // tst_faults: the indexer when the machine misbehaves - the disk fills up while the catalog or
 // index is written, the library folder is read-only, a photo is deleted or truncated between
-// scan and decode, a root goes away (renamed, unmounted) in the middle of a run. Each must end
-// in a clear message and lose nothing already committed.
+// scan and decode, a root goes away (renamed, unmounted) in the middle of a run, the index file
+// is damaged (the first search saves a rebuilt one, unless it may not write or a writer is at
+// work). Each must end in a clear message and lose nothing already committed.
 //
 // Real imago-cli, SQLite and file systems. A file-size limit (RLIMIT_FSIZE) works for any user;
 // a small tmpfs, read-only bind mounts and a real unmount need a private mount namespace, which
@@ -27,6 +28,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace imago;
@@ -73,6 +75,55 @@ QStringList indexArgs(const QString &library, const QString &folder)
             QStringLiteral("--json"),
             folder};
 }
+
+QStringList searchArgs(const QString &library, int top)
+{
+    return {QStringLiteral("search"),
+            QStringLiteral("--library"),
+            library,
+            QStringLiteral("--model"),
+            kToy,
+            QStringLiteral("--threads"),
+            QStringLiteral("1"),
+            QStringLiteral("--json"),
+            QStringLiteral("--top"),
+            QString::number(top),
+            QStringLiteral("a red circle")};
+}
+
+// The paths a `search --json` run found, best first.
+QStringList resultPaths(const Run &search)
+{
+    QStringList out;
+    for (const QJsonValue &r :
+         QJsonDocument::fromJson(search.out).object().value(QStringLiteral("results")).toArray())
+        out << r.toObject().value(QStringLiteral("path")).toString();
+    return out;
+}
+
+QByteArray readBytes(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void writeBytes(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    QCOMPARE(f.write(bytes), bytes.size());
+}
+
+// The inode and nanosecond mtime of a file: unchanged when nobody wrote or replaced it.
+std::pair<ino_t, std::int64_t> fileId(const QString &path)
+{
+    struct stat st = {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return {0, 0};
+    return {st.st_ino, std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+const QByteArray kGarbage(4096, '\x5c'); // what a damaged index.faiss holds here
 
 bool writePhotos(const QString &dir, int count, quint32 seed)
 {
@@ -280,6 +331,11 @@ private Q_SLOTS:
         const Run first = cli(indexArgs(lib, a));
         QVERIFY2(first.exitCode == 0, qPrintable(describe(first)));
         const auto before = snapshot(lib);
+        const Run good = cli(searchArgs(lib, 5));
+        QVERIFY2(good.exitCode == 0, qPrintable(describe(good)));
+        // A damaged index file in a folder nobody may write: rebuilt in memory, left alone.
+        const QString indexFile = lib + QStringLiteral("/index.faiss");
+        writeBytes(indexFile, kGarbage);
         const QByteArray where = QFile::encodeName(lib);
         QByteArray expected;
         if (g_privateMounts) {
@@ -304,16 +360,76 @@ private Q_SLOTS:
         QVERIFY2(index.exitCode == 1, qPrintable(describe(index)));
         QVERIFY2(index.err.contains(expected), qPrintable(describe(index)));
         QVERIFY2(index.err.contains(QFile::encodeName(lib)), qPrintable(describe(index)));
-        // Searching a read-only library works.
-        const Run search = cli(
-            {QStringLiteral("search"), QStringLiteral("--library"), lib, QStringLiteral("--model"),
-             kToy, QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--json"),
-             QStringLiteral("--top"), QStringLiteral("5"), QStringLiteral("a red circle")});
+        // Searching a read-only library works, over an index rebuilt in memory.
+        const Run search = cli(searchArgs(lib, 5));
         QVERIFY2(search.exitCode == 0, qPrintable(describe(search)));
-        const auto results =
-            QJsonDocument::fromJson(search.out).object().value(QStringLiteral("results"));
-        QCOMPARE(results.toArray().size(), 5);
+        QCOMPARE(resultPaths(search).size(), 5);
+        QCOMPARE(resultPaths(search), resultPaths(good));
+        QVERIFY2(search.err.contains("rebuilding it from the catalog") &&
+                     search.err.contains("stays in memory") && search.err.contains(expected),
+                 qPrintable(describe(search)));
         QVERIFY(snapshot(lib) == before);
+        QCOMPARE(readBytes(indexFile), kGarbage);
+        // verify says the file is still bad, and why it was not replaced.
+        const Run verify = cli({QStringLiteral("verify"), QStringLiteral("--library"), lib});
+        QVERIFY2(verify.exitCode == 1, qPrintable(describe(verify)));
+        QVERIFY2(verify.out.contains("index file") && verify.out.contains(expected),
+                 qPrintable(describe(verify)));
+    }
+
+    // A damaged index file: the first search rebuilds it and saves it, `verify` is clean, and
+    // later searches load it. While a writer holds the lock (an indexing run), a search does
+    // not wait for it and does not write.
+    void searchSavesTheRebuiltIndex()
+    {
+        QTemporaryDir tmp;
+        const QString lib = tmp.filePath("library"), a = tmp.filePath("a");
+        QVERIFY(writePhotos(a, 10, 1700));
+        const Run first = cli(indexArgs(lib, a));
+        QVERIFY2(first.exitCode == 0, qPrintable(describe(first)));
+        const Run good = cli(searchArgs(lib, 4));
+        QVERIFY2(good.exitCode == 0, qPrintable(describe(good)));
+        QCOMPARE(resultPaths(good).size(), 4);
+        const QString indexFile = lib + QStringLiteral("/index.faiss");
+
+        writeBytes(indexFile, kGarbage);
+        const Run repairing = cli(searchArgs(lib, 4));
+        QVERIFY2(repairing.exitCode == 0, qPrintable(describe(repairing)));
+        QCOMPARE(resultPaths(repairing), resultPaths(good));
+        QVERIFY2(repairing.err.contains("rebuilding it from the catalog") &&
+                     repairing.err.contains("saved the rebuilt index"),
+                 qPrintable(describe(repairing)));
+        QVERIFY(readBytes(indexFile) != kGarbage);
+        const auto saved = fileId(indexFile);
+        const Run verify = cli({QStringLiteral("verify"), QStringLiteral("--library"), lib});
+        QVERIFY2(verify.exitCode == 0, qPrintable(describe(verify)));
+        QVERIFY2(!verify.err.contains("rebuil"), qPrintable(describe(verify)));
+        const Run again = cli(searchArgs(lib, 4));
+        QVERIFY2(again.exitCode == 0, qPrintable(describe(again)));
+        QVERIFY2(!again.err.contains("rebuil"), qPrintable(describe(again)));
+        QCOMPARE(resultPaths(again), resultPaths(good));
+        QVERIFY(fileId(indexFile) == saved);
+
+        // A writer at work: this process holds writer.lock, as `imago-cli index` would.
+        {
+            const auto writer = openLibrary(lib);
+            writeBytes(indexFile, kGarbage);
+            const Run beside = cli(searchArgs(lib, 4)); // a wait would run into the timeout
+            QVERIFY2(beside.exitCode == 0, qPrintable(describe(beside)));
+            QCOMPARE(resultPaths(beside), resultPaths(good));
+            QVERIFY2(beside.err.contains("open for writing by another process"),
+                     qPrintable(describe(beside)));
+            QCOMPARE(readBytes(indexFile), kGarbage);
+            QVERIFY(QDir(lib).entryList({QStringLiteral("*.tmp")}, QDir::Files).isEmpty());
+        }
+        // The writer is gone: the next reader saves it (verify this time, and says so).
+        const Run repair = cli({QStringLiteral("verify"), QStringLiteral("--library"), lib});
+        QVERIFY2(repair.exitCode == 0, qPrintable(describe(repair)));
+        QVERIFY2(repair.err.contains("rebuilt from the catalog and saved"),
+                 qPrintable(describe(repair)));
+        QVERIFY(readBytes(indexFile) != kGarbage);
+        auto reader = openLibrary(lib);
+        QCOMPARE(reader->status().index.state, QStringLiteral("loaded"));
     }
 
     void searchAnotherUsersLibrary()
@@ -330,6 +446,11 @@ private Q_SLOTS:
         QVERIFY(writePhotos(a, 8, 1300));
         const Run first = cli(indexArgs(lib, a));
         QVERIFY2(first.exitCode == 0, qPrintable(describe(first)));
+        const Run good = cli(searchArgs(lib, 3));
+        QVERIFY2(good.exitCode == 0, qPrintable(describe(good)));
+        // ... whose index file is damaged: rebuilt in memory, and the file left as it is.
+        const QString indexFile = lib + QStringLiteral("/index.faiss");
+        writeBytes(indexFile, kGarbage);
         const auto readable =
             QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
         const auto listable =
@@ -338,25 +459,19 @@ private Q_SLOTS:
         for (const QFileInfo &f : QDir(lib).entryInfoList(QDir::Files))
             QVERIFY(QFile::setPermissions(f.absoluteFilePath(), readable));
         QVERIFY(QFile::setPermissions(lib, listable));
-        const Run search = test::runProgram(
-            QStringLiteral(IMAGO_CLI),
-            {QStringLiteral("search"), QStringLiteral("--library"), lib, QStringLiteral("--model"),
-             kToy, QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--json"),
-             QStringLiteral("--top"), QStringLiteral("3"), QStringLiteral("a red circle")},
-            QProcessEnvironment::systemEnvironment(), [] {
-                // nobody:nogroup
-                if (::setgid(65534) != 0 || ::setuid(65534) != 0)
-                    ::_exit(99);
-            });
+        const Run search = test::runProgram(QStringLiteral(IMAGO_CLI), searchArgs(lib, 3),
+                                            QProcessEnvironment::systemEnvironment(), [] {
+                                                // nobody:nogroup
+                                                if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+                                                    ::_exit(99);
+                                            });
         QFile::setPermissions(tmp.path(), listable | QFileDevice::WriteOwner);
         QFile::setPermissions(lib, listable | QFileDevice::WriteOwner);
         QVERIFY2(search.exitCode == 0, qPrintable(describe(search)));
-        QCOMPARE(QJsonDocument::fromJson(search.out)
-                     .object()
-                     .value(QStringLiteral("results"))
-                     .toArray()
-                     .size(),
-                 3);
+        QCOMPARE(resultPaths(search).size(), 3);
+        QCOMPARE(resultPaths(search), resultPaths(good));
+        QVERIFY2(search.err.contains("not writable"), qPrintable(describe(search)));
+        QCOMPARE(readBytes(indexFile), kGarbage);
     }
 
     void photoDeletedOrTruncatedBetweenScanAndDecode()

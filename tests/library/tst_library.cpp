@@ -1,18 +1,23 @@
 // tst_library: the catalog and the index kept consistent - reopen, damaged/missing/stale index
-// files rebuilt with the same results, moves and renames keep vectors, offline roots keep their
-// photos as missing, a model change marks vectors stale, forget, verify, the writer lock,
-// filtered search, the committed version-1 library, IVF above the threshold.
+// files rebuilt with the same results and saved by the first open that may write the folder
+// (a read-only one too, never racing a writer), moves and renames keep vectors, offline roots
+// keep their photos as missing, a model change marks vectors stale, forget, verify, the writer
+// lock, filtered search, the committed version-1 library, IVF above the threshold.
 #include "library.h"
 #include "library_error.h"
 #include "library_test_util.h"
 
 #include <QFile>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 using namespace imago;
@@ -45,6 +50,88 @@ void writeBytes(const QString &path, const QByteArray &bytes)
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     QCOMPARE(f.write(bytes), bytes.size());
 }
+
+QByteArray readBytes(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Which file is at `path`, down to the inode and the nanosecond mtime: unchanged when nobody
+// wrote or replaced it.
+struct FileId
+{
+    dev_t dev = 0;
+    ino_t ino = 0;
+    std::int64_t mtimeNs = 0;
+    off_t size = -1;
+    friend bool operator==(const FileId &, const FileId &) = default;
+};
+
+FileId fileId(const QString &path)
+{
+    struct stat st = {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return {};
+    return {st.st_dev, st.st_ino,
+            std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec, st.st_size};
+}
+
+// Temporary files a save left in a library folder.
+QStringList leftoverTemps(const QString &dir)
+{
+    return QDir(dir).entryList({QStringLiteral("*.tmp")}, QDir::Files | QDir::Hidden);
+}
+
+// Collects the "imago.library" messages logged while it lives.
+class LibraryLog
+{
+public:
+    LibraryLog()
+    {
+        std::lock_guard lock(s_mutex);
+        s_current = this;
+        m_previous = qInstallMessageHandler(&LibraryLog::handle);
+    }
+    ~LibraryLog()
+    {
+        qInstallMessageHandler(m_previous);
+        std::lock_guard lock(s_mutex);
+        s_current = nullptr;
+    }
+    int count(const QString &needle) const
+    {
+        std::lock_guard lock(s_mutex);
+        return int(m_lines.filter(needle).size());
+    }
+    QString all() const
+    {
+        std::lock_guard lock(s_mutex);
+        return m_lines.join(QLatin1Char('\n'));
+    }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &msg)
+    {
+        QtMessageHandler previous = nullptr;
+        {
+            std::lock_guard lock(s_mutex);
+            if (!s_current)
+                return;
+            previous = s_current->m_previous;
+            if (context.category && qstrcmp(context.category, "imago.library") == 0)
+                s_current->m_lines << msg;
+        }
+        if (previous)
+            previous(type, context, msg);
+    }
+    static inline std::mutex s_mutex;
+    static inline LibraryLog *s_current = nullptr;
+    QtMessageHandler m_previous = nullptr;
+    QStringList m_lines;
+};
+
+const char *const kRebuilding = "rebuilding it from the catalog";
 
 } // namespace
 
@@ -174,32 +261,222 @@ private Q_SLOTS:
             rawExec(f.dir + QStringLiteral("/catalog.sqlite3"),
                     "UPDATE meta SET value = value + 1 WHERE key = 'index_generation'");
         }
+        // The first open - a read-only one, as a search or `imago-cli verify` opens the
+        // library - rebuilds the index and, as it may write the folder and no writer holds the
+        // lock, saves it.
+        const LibraryLog log;
+        LibraryOptions ro;
+        ro.readOnly = true;
+        std::int64_t generation = 0;
         {
-            // A read-only open rebuilds in memory and leaves the file alone.
-            LibraryOptions ro;
-            ro.readOnly = true;
             Library reader(f.dir, ro);
-            QCOMPARE(reader.status().index.state, QStringLiteral("rebuilt"));
+            const LibraryStatus s = reader.status();
+            QCOMPARE(s.index.state, QStringLiteral("rebuilt"));
+            QVERIFY2(s.index.detail.contains(expected), qPrintable(s.index.detail));
+            QVERIFY2(s.index.unsavedReason.isEmpty(), qPrintable(s.index.unsavedReason));
+            QCOMPARE(s.index.size, std::size_t(150));
             QCOMPARE(searchAll(reader, queries), before);
-            QVERIFY(!reader.verify().isEmpty()); // the file on disk is still bad
+            QVERIFY2(reader.verify().isEmpty(), qPrintable(reader.verify().join('\n')));
+            generation = s.generation;
         }
-        Library lib(f.dir, withModel(kModelA));
-        const LibraryStatus s = lib.status();
-        QCOMPARE(s.index.state, QStringLiteral("rebuilt"));
-        QVERIFY2(s.index.detail.contains(expected), qPrintable(s.index.detail));
-        QCOMPARE(s.index.size, std::size_t(150));
-        QCOMPARE(searchAll(lib, queries), before);
-        QVERIFY(lib.verify().isEmpty());
-        // The rebuilt file was saved: the next open loads it.
+        QCOMPARE(log.count(QLatin1String(kRebuilding)), 1);
+        QVERIFY2(log.count(QStringLiteral("saved the rebuilt index")) == 1, qPrintable(log.all()));
+        QCOMPARE(leftoverTemps(f.dir), QStringList());
         const auto loaded = VectorIndex::load(std::filesystem::path(indexFile.toStdString()));
         QVERIFY2(loaded.ok(), loaded.error.c_str());
-        QCOMPARE(loaded.stamp.generation, s.generation);
+        QCOMPARE(loaded.stamp.generation, generation);
+        QCOMPARE(loaded.stamp.modelIdentity, kModelA.toStdString());
+        const FileId saved = fileId(indexFile);
+        QVERIFY(saved.size > 0);
+
+        // Every later open, read-only or not, loads that file and leaves it as it is.
+        {
+            Library reader(f.dir, ro);
+            QCOMPARE(reader.status().index.state, QStringLiteral("loaded"));
+            QCOMPARE(searchAll(reader, queries), before);
+            QVERIFY(reader.verify().isEmpty());
+        }
+        {
+            Library lib(f.dir, withModel(kModelA));
+            QCOMPARE(lib.status().index.state, QStringLiteral("loaded"));
+            QCOMPARE(searchAll(lib, queries), before);
+            QVERIFY(lib.verify().isEmpty());
+        }
+        QCOMPARE(log.count(QLatin1String(kRebuilding)), 1);
+        QVERIFY(fileId(indexFile) == saved);
+    }
+
+    // A read-write open rebuilds and saves as well (its lock is its own).
+    void writerRebuildsAndSavesDamagedIndex()
+    {
+        Fixture f = makeLibrary(60, 3);
+        const QString indexFile = f.dir + QStringLiteral("/index.faiss");
+        writeBytes(indexFile, QByteArray(2048, '\x5a'));
+        {
+            Library lib(f.dir, withModel(kModelA));
+            QCOMPARE(lib.status().index.state, QStringLiteral("rebuilt"));
+            QVERIFY(lib.verify().isEmpty());
+        }
+        const FileId saved = fileId(indexFile);
+        LibraryOptions ro;
+        ro.readOnly = true;
+        Library reader(f.dir, ro);
+        QCOMPARE(reader.status().index.state, QStringLiteral("loaded"));
+        QCOMPARE(reader.search(row(f.vectors, 5, kDim), 1)[0].id, f.ids[5]);
+        QVERIFY(fileId(indexFile) == saved);
+    }
+
+    // An open that may not write the folder keeps today's in-memory rebuild: the damaged file
+    // stays as it is, searches are right, verify says why the file is still bad.
+    void readOnlyOpenThatMayNotWriteKeepsTheFile_data()
+    {
+        QTest::addColumn<QString>("how");
+        QTest::addColumn<QString>("reason"); // in status().index.unsavedReason
+        QTest::newRow("opened not to write") << "option"
+                                             << "opened not to write";
+        QTest::newRow("folder mode 0555") << "chmod"
+                                          << "not writable";
+    }
+
+    void readOnlyOpenThatMayNotWriteKeepsTheFile()
+    {
+        QFETCH(QString, how);
+        QFETCH(QString, reason);
+        if (how == QLatin1String("chmod") && ::geteuid() == 0)
+            QSKIP("root may write a 0555 folder (tst_faults covers a read-only mount and another "
+                  "user's library through imago-cli)");
+        Fixture f = makeLibrary(80, 11);
+        const auto queries = randomUnitVectors(8, kDim, 12);
+        std::vector<std::vector<std::int64_t>> before;
+        {
+            Library lib(f.dir, withModel(kModelA));
+            before = searchAll(lib, queries);
+        }
+        const QString indexFile = f.dir + QStringLiteral("/index.faiss");
+        const QByteArray garbage(3000, '\x77');
+        writeBytes(indexFile, garbage);
+        const FileId damaged = fileId(indexFile);
+        LibraryOptions ro;
+        ro.readOnly = true;
+        if (how == QLatin1String("option"))
+            ro.saveRebuiltIndex = false;
+        const auto writable =
+            QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner;
+        if (how == QLatin1String("chmod"))
+            QVERIFY(QFile::setPermissions(
+                f.dir, QFileDevice::ReadOwner | QFileDevice::ExeOwner | QFileDevice::ReadGroup |
+                           QFileDevice::ExeGroup | QFileDevice::ReadOther | QFileDevice::ExeOther));
+        const auto restore = qScopeGuard([&] { QFile::setPermissions(f.dir, writable); });
+        for (int open = 0; open < 2; ++open) { // and again: nothing was saved
+            Library reader(f.dir, ro);
+            const LibraryStatus s = reader.status();
+            QCOMPARE(s.index.state, QStringLiteral("rebuilt"));
+            QVERIFY2(s.index.unsavedReason.contains(reason), qPrintable(s.index.unsavedReason));
+            QCOMPARE(searchAll(reader, queries), before);
+            const QString problems = reader.verify().join(QLatin1Char('\n'));
+            QVERIFY2(problems.contains(QLatin1String("index file")) && problems.contains(reason),
+                     qPrintable(problems));
+        }
+        QCOMPARE(readBytes(indexFile), garbage);
+        QVERIFY(fileId(indexFile) == damaged);
+        QCOMPARE(leftoverTemps(f.dir), QStringList());
+        QVERIFY(!QFile::exists(f.dir + QStringLiteral("/writer.lock")));
+    }
+
+    // A writer at work (an indexing run holds the lock for hours): a read-only open neither
+    // waits for the lock (in one thread, waiting would never end) nor writes the file.
+    void writerAtWorkIsNotWaitedForNorWrittenUnder()
+    {
+        Fixture f = makeLibrary(70, 21);
+        const QString indexFile = f.dir + QStringLiteral("/index.faiss");
+        const auto queries = randomUnitVectors(8, kDim, 22);
+        const QByteArray garbage(5000, '\x11');
+        std::vector<std::vector<std::int64_t>> before;
+        LibraryOptions ro;
+        ro.readOnly = true;
+        {
+            auto writer = std::make_unique<Library>(f.dir, withModel(kModelA));
+            before = searchAll(*writer, queries);
+            writeBytes(indexFile, garbage); // damaged behind the writer's back
+            const FileId damaged = fileId(indexFile);
+            {
+                Library reader(f.dir, ro);
+                const LibraryStatus s = reader.status();
+                QCOMPARE(s.index.state, QStringLiteral("rebuilt"));
+                QVERIFY2(s.index.unsavedReason.contains(QLatin1String("open for writing")),
+                         qPrintable(s.index.unsavedReason));
+                QCOMPARE(searchAll(reader, queries), before);
+                QVERIFY(!reader.verify().isEmpty());
+            }
+            QCOMPARE(readBytes(indexFile), garbage);
+            QVERIFY(fileId(indexFile) == damaged);
+            QCOMPARE(leftoverTemps(f.dir), QStringList());
+            // The reader's try did not take or break the writer's lock.
+            QVERIFY_THROWS_EXCEPTION(LibraryError, Library second(f.dir, withModel(kModelA)));
+            QCOMPARE(searchAll(*writer, queries), before);
+        } // the writer closes with nothing unsaved: the damaged file stays
+        QCOMPARE(readBytes(indexFile), garbage);
+        // With the writer gone, the next read-only open saves it.
+        {
+            Library reader(f.dir, ro);
+            QCOMPARE(reader.status().index.state, QStringLiteral("rebuilt"));
+            QVERIFY2(reader.status().index.unsavedReason.isEmpty(),
+                     qPrintable(reader.status().index.unsavedReason));
+            QVERIFY(reader.verify().isEmpty());
+        }
+        Library reader(f.dir, ro);
+        QCOMPARE(reader.status().index.state, QStringLiteral("loaded"));
+        QCOMPARE(searchAll(reader, queries), before);
+    }
+
+    // A read-only open for another model than the catalog's must not save an index a writer
+    // would find stale; when the catalog has no searchable vectors the consistent state is no
+    // file at all.
+    void readOnlyRebuildSavesOnlyWhatAWriterWouldLoad()
+    {
+        Fixture f = makeLibrary(20, 31);
+        const QString indexFile = f.dir + QStringLiteral("/index.faiss");
+        const QByteArray garbage(700, '\x42');
+        writeBytes(indexFile, garbage);
+        LibraryOptions other;
+        other.readOnly = true;
+        other.modelIdentity = kModelB;
+        {
+            Library reader(f.dir, other);
+            QVERIFY2(reader.status().index.unsavedReason.contains(kModelB),
+                     qPrintable(reader.status().index.unsavedReason));
+        }
+        QCOMPARE(readBytes(indexFile), garbage);
+
+        // Nothing searchable (every photo forgotten behind the library's back): the file goes.
+        rawExec(f.dir + QStringLiteral("/catalog.sqlite3"),
+                "DELETE FROM embeddings; UPDATE meta SET value = value + 1 WHERE key = "
+                "'index_generation'");
+        LibraryOptions ro;
+        ro.readOnly = true;
+        {
+            Library reader(f.dir, ro);
+            QCOMPARE(reader.status().index.state, QStringLiteral("rebuilt"));
+            QVERIFY2(reader.status().index.unsavedReason.isEmpty(),
+                     qPrintable(reader.status().index.unsavedReason));
+        }
+        QVERIFY(!QFile::exists(indexFile));
+        Library reader(f.dir, ro);
+        QCOMPARE(reader.status().index.state, QStringLiteral("empty"));
+    }
+
+    void leftoverTempFileIsIgnored_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("a writer's save") << "index.faiss.tmp";
+        QTest::newRow("a read-only open's save") << "index.faiss.4242-0.tmp";
     }
 
     void leftoverTempFileIsIgnored()
     {
+        QFETCH(QString, name);
         Fixture f = makeLibrary(30);
-        const QString tmp = f.dir + QStringLiteral("/index.faiss.tmp");
+        const QString tmp = f.dir + QLatin1Char('/') + name;
         writeBytes(tmp, QByteArray(777, '\x01')); // a save that died half-way
         Library lib(f.dir, withModel(kModelA));
         QCOMPARE(lib.status().index.state, QStringLiteral("loaded"));
@@ -397,13 +674,22 @@ private Q_SLOTS:
                 "DELETE FROM embeddings WHERE photo_id = (SELECT min(photo_id) FROM embeddings)");
         LibraryOptions ro;
         ro.readOnly = true;
+        ro.saveRebuiltIndex = false; // the index file, now stale, stays as it is
+        {
+            Library lib(f.dir, ro);
+            const QString problems = lib.verify().join(QLatin1Char('\n'));
+            QVERIFY2(lib.verify().size() >= 2, qPrintable(problems));
+            QVERIFY2(problems.contains(QLatin1String("no embedding")), qPrintable(problems));
+            QVERIFY2(problems.contains(QLatin1String("index file")), qPrintable(problems));
+        }
+        // An open that may write saves the rebuilt index: only the catalog's problem is left.
+        ro.saveRebuiltIndex = true;
         Library lib(f.dir, ro);
-        const QStringList problems = lib.verify();
-        QVERIFY(problems.size() >= 2);
-        QVERIFY2(problems.join(QLatin1Char('\n')).contains(QLatin1String("no embedding")),
-                 qPrintable(problems.join(QLatin1Char('\n'))));
-        QVERIFY2(problems.join(QLatin1Char('\n')).contains(QLatin1String("index file")),
-                 qPrintable(problems.join(QLatin1Char('\n'))));
+        const QString problems = lib.verify().join(QLatin1Char('\n'));
+        QVERIFY2(problems.contains(QLatin1String("no embedding")), qPrintable(problems));
+        QVERIFY2(!problems.contains(QLatin1String("index file")), qPrintable(problems));
+        Library again(f.dir, ro);
+        QCOMPARE(again.status().index.state, QStringLiteral("loaded"));
     }
 
     void oneWriterManyReaders()
