@@ -3,7 +3,10 @@
 // Skips hidden files and folders (".*"), system and thumbnail folders (@eaDir, $RECYCLE.BIN,
 // System Volume Information, lost+found, .thumbnails) and the user's exclusions; does not
 // follow symbolic links to folders (no loops). A candidate is any regular file whose name ends
-// in an image or camera-RAW extension; what it really is, the decoder decides from its content.
+// in an image or camera-RAW extension, or whose name has no extension and whose first bytes
+// are an image's or a camera RAW's (looksLikePhoto in image_decoder.h: one small read); a name
+// with any other extension is skipped without being opened. What a candidate really is, the
+// decoder decides from its content.
 // Reentrant: each walk has its own state; cancellation through the atomic flag.
 #pragma once
 

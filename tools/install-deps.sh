@@ -10,12 +10,14 @@ packages=(
   qt6-image-formats-plugins libqt6svg6 qt6-svg-dev
   libtorch-dev libfaiss-dev libsentencepiece-dev sentencepiece
   libturbojpeg0-dev libjpeg62-turbo-dev nlohmann-json3-dev libsqlite3-dev libexif-dev libheif-dev
-  libtiff-dev zlib1g-dev
+  libtiff-dev libwebp-dev zlib1g-dev
   libopenblas0-openmp
   python3-torch python3-pil python3-numpy
   xvfb xauth imagemagick desktop-file-utils appstream dpkg-dev file groff-base lintian libglib2.0-bin
   python3-gi gir1.2-gnomedesktop-3.0 gir1.2-gdkpixbuf-2.0
   fonts-wqy-microhei qt6-translations-l10n
+  # only to regenerate tests/data/imaging (make_*.py): cjpeg, tiffcp/tiffset, webpmux
+  libjpeg-turbo-progs libtiff-tools webp
 )
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

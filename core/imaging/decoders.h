@@ -8,6 +8,8 @@
 #include "format_sniffer.h"
 #include "image_decoder.h"
 
+#include <vector>
+
 namespace imago::detail {
 
 // Refuses empty or over-budget declared sizes (empty_image, too_many_pixels, side_too_long);
@@ -34,8 +36,29 @@ JpegMarkers scanJpegMarkers(Bytes bytes);
 
 DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req);
 
-// PNG, GIF, BMP, WebP, ICO, PNM through QImageReader.
+// What decodeJpegWithLibjpeg produced: the stored samples, 1 (gray), 3 (RGB) or 4 (CMYK as
+// stored: Adobe-inverted, YCCK already turned into CMYK) bytes a pixel, or why not.
+struct LibjpegImage
+{
+    int width = 0, height = 0;       // the frame's size
+    int outWidth = 0, outHeight = 0; // after DCT scaling
+    int channels = 0;
+    std::vector<std::uint8_t> pixels;
+    QString error;          // libjpeg's message; empty on success
+    bool truncated = false; // the error is libjpeg's "Premature end of JPEG file"
+    Reason sizeError;       // checkPixelBudget's refusal of the frame's size
+    QString warning;        // the first libjpeg warning of a decode that succeeded
+};
+
+// The libjpeg API decode (libjpeg_decoder.cpp) for the sampling layouts TurboJPEG's header
+// check refuses; at the scale jpegDraftScale(width, height, minSide) picks. Reentrant.
+LibjpegImage decodeJpegWithLibjpeg(Bytes bytes, int minSide, const DecodeLimits &limits);
+
+// PNG, GIF, BMP, ICO, PNM through QImageReader.
 DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req);
+
+// WebP, still or animated (the first frame's canvas), through libwebp (webp_decoder.cpp).
+DecodeResult decodeWebp(Bytes bytes, const DecodeRequest &req);
 
 // TIFF through libtiff (tiff_decoder.cpp says which layouts match Pillow).
 DecodeResult decodeTiff(Bytes bytes, const DecodeRequest &req);

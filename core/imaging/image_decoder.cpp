@@ -102,10 +102,11 @@ DecodeResult decodeImageData(QByteArrayView bytes, const DecodeRequest &req)
         case FileKind::Png:
         case FileKind::Gif:
         case FileKind::Bmp:
-        case FileKind::Webp:
         case FileKind::Ico:
         case FileKind::Pnm:
             return decodeWithQt(b, sniffed.kind, req);
+        case FileKind::Webp:
+            return decodeWebp(b, req);
         case FileKind::Tiff:
             return decodeTiff(b, req);
         case FileKind::Heif:
@@ -132,6 +133,32 @@ DecodeResult decodeImageData(QByteArrayView bytes, const DecodeRequest &req)
     return decodeFailure(reason::kNotAnImage,
                          QStringLiteral("not an image: %1").arg(sniffed.description),
                          {sniffed.description});
+}
+
+bool looksLikePhoto(QByteArrayView head)
+{
+    using namespace detail;
+    const Bytes b(reinterpret_cast<const std::uint8_t *>(head.data()),
+                  static_cast<std::size_t>(head.size()));
+    switch (sniffFormat(b).kind) {
+    case FileKind::Jpeg:
+    case FileKind::Png:
+    case FileKind::Gif:
+    case FileKind::Bmp:
+    case FileKind::Webp:
+    case FileKind::Tiff:
+    case FileKind::Ico:
+    case FileKind::Pnm:
+    case FileKind::Heif:
+    case FileKind::Avif:
+    case FileKind::CameraRaw:
+        return true;
+    case FileKind::UnsupportedImage:
+    case FileKind::NotImage:
+    case FileKind::Unknown:
+        break;
+    }
+    return false;
 }
 
 DecodeResult decodeImageFile(const QString &path, const DecodeRequest &req)

@@ -11,13 +11,19 @@
 //      a side over kMaxImageSide, before allocating pixels;
 //   3. decodes: JPEG through TurboJPEG (libjpeg-turbo, ISLOW IDCT, fancy upsampling; the
 //      TurboJPEG API returns errors, it never calls exit()), optionally at a DCT-domain scale
-//      of 1/2, 1/4 or 1/8 (DecodeRequest::minSide); 12-bit, 16-bit and lossless JPEGs are
+//      of 1/2, 1/4 or 1/8 (DecodeRequest::minSide); sampling layouts TurboJPEG cannot
+//      classify (a CMYK file with 2x2 C and 1x1 M, Y, K; 4x2, 3x1, mixed 2x1/1x2 factors)
+//      through the libjpeg API with the same settings; 12-bit, 16-bit and lossless JPEGs are
 //      refused by name (Debian's libjpeg-turbo 2.1 is 8-bit only), arithmetic-coded ones
 //      decode (or, with a libjpeg built without it, are refused by name); TIFF through libtiff
 //      (tiff_decoder.cpp); HEIF and AVIF through libheif (heif_decoder.cpp; AVIF needs a
-//      libheif with an AV1 decoder, else it is refused by name); PNG, GIF, BMP, WebP, ICO and
-//      PNM through QImageReader. Animated and multi-page files give their first frame/page;
-//   4. converts to RGB like Pillow: gray -> R=G=B; alpha dropped without compositing; palette
+//      libheif with an AV1 decoder, else it is refused by name); WebP through libwebp's
+//      animation decoder, as Pillow (webp_decoder.cpp: the first frame on a transparent black
+//      canvas, the ANIM background colour ignored); PNG, GIF, BMP, ICO and PNM through
+//      QImageReader. Animated and multi-page files give their first frame/page;
+//   4. converts to RGB like Pillow: gray -> R=G=B; alpha dropped without compositing (TIFF RGB
+//      with associated alpha is un-premultiplied first, as Pillow's "RGBa" unpacker does on
+//      8-bit samples, so it gives the colours the same picture with plain alpha gives); palette
 //      -> palette colours; 4-channel (CMYK/YCCK) JPEGs un-inverted (Adobe) then Pillow's
 //      CMYK formula; 16-bit colour keeps the high byte; 16-bit gray is clipped to 255 (Pillow
 //      opens it as a 32-bit integer image and convert("RGB") clips);
@@ -35,15 +41,17 @@
 // Where the result is known to differ from Pillow 9.4 (the corpus tests list these):
 //   - TIFF orientation is applied once; Pillow 9.4 applies it twice (load and exif_transpose);
 //   - TIFF layouts Pillow unpacks itself but libtiff's RGBA reader handles here (planar
-//     separate samples, YCbCr without JPEG, old-style JPEG) may differ by a level;
+//     separate samples, YCbCr without JPEG, old-style JPEG) may differ by a level, and keep
+//     associated alpha premultiplied (the direct path un-premultiplies as Pillow does);
 //   - HEIF/AVIF: Pillow 9.4 cannot open them at all (tested against ImageMagick + libheif);
 //   - ICO: Qt reads the first icon of the file, Pillow the largest;
 //   - PNGs with a bad CRC or oversized chunks are refused by libpng where Pillow is lenient.
 //
 // Threading: every function is reentrant and may run concurrently on any number of threads
-// (each thread keeps its own TurboJPEG handle; libtiff and libheif get a fresh handle/context
-// per call, with per-call error handlers). A decode uses only the calling thread, except that
-// libheif's AV1 decoder may start its own worker threads. Results own their pixels.
+// (TurboJPEG, libjpeg, libtiff and libheif get a fresh handle/context per call, with per-call
+// error handlers: no tables or state carry over from one file to the next). A decode uses only
+// the calling thread, except that libheif's AV1 decoder may start its own worker threads.
+// Results own their pixels.
 #pragma once
 
 #include "photo_metadata.h"
@@ -116,5 +124,13 @@ DecodeResult decodeImageFile(const QString &path, const DecodeRequest &req = {})
 
 // Decodes bytes already in memory. The bytes are only read during the call.
 DecodeResult decodeImageData(QByteArrayView bytes, const DecodeRequest &req = {});
+
+// How many leading bytes looksLikePhoto() needs (fewer when the file is shorter).
+inline constexpr qsizetype kPhotoSniffBytes = 512;
+
+// True when the first bytes of a file are those of a format decodeImageData() decodes, or of
+// a camera RAW file (which it refuses by name): the content test the scanner applies to a
+// file whose name has no extension. Looks at the magic bytes only, like step 1 above.
+bool looksLikePhoto(QByteArrayView head);
 
 } // namespace imago

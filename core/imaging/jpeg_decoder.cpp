@@ -1,6 +1,7 @@
 // JPEG through the TurboJPEG C API. TurboJPEG reports libjpeg errors as return codes (its
 // error manager longjmps back into the API call), so a hostile file can never reach libjpeg's
-// default error_exit -> exit() path.
+// default error_exit -> exit() path. The sampling layouts TurboJPEG refuses go through the
+// libjpeg API instead (libjpeg_decoder.cpp, with its own longjmp error manager).
 
 #include "decoders.h"
 #include "exif_metadata.h"
@@ -20,29 +21,13 @@ struct TjDeleter
     void operator()(void *handle) const { tjDestroy(handle); }
 };
 
-// One decompressor per thread: creating one allocates libjpeg's state, and reusing it across
-// images is what TurboJPEG intends. Decode threads live as long as the pool, so does this.
-std::unique_ptr<void, TjDeleter> &threadDecompressorSlot()
-{
-    thread_local std::unique_ptr<void, TjDeleter> handle;
-    return handle;
-}
-
-tjhandle threadDecompressor()
-{
-    auto &slot = threadDecompressorSlot();
-    if (!slot)
-        slot.reset(tjInitDecompress());
-    return slot.get();
-}
-
-// TurboJPEG 2.1's tjDecompressHeader3 returns from a libjpeg error without aborting the
-// decompressor, which then reads the next file as the continuation of the broken one
-// ("two SOI markers"). After any failure the handle is replaced; failures are rare.
-void discardThreadDecompressor()
-{
-    threadDecompressorSlot().reset();
-}
+// A fresh decompressor for every file. A reused one keeps the Huffman and quantisation tables
+// of the file before: libjpeg fills in the standard Huffman tables (Annex K.3) only for slots
+// that are still empty, so a Motion JPEG frame, which leaves out its DHT, was decoded with the
+// previous photo's tables (garbage pixels, no error). TurboJPEG 2.1 also leaves a handle in
+// a broken state after some header errors ("two SOI markers" on the next file). Creating one
+// costs a few small allocations, nothing next to a decode.
+using TjHandle = std::unique_ptr<void, TjDeleter>;
 
 QString tjError(tjhandle handle)
 {
@@ -101,10 +86,9 @@ bool turboPicksScale(int width, int height, int scale)
 
 const QString kJpeg = QStringLiteral("JPEG");
 
-// A failure after the decompressor was used: the handle is not trusted again.
+// A failure once libjpeg has looked at the data (kept apart from the checks before it).
 DecodeResult decoderFailure(Reason why)
 {
-    discardThreadDecompressor();
     return refuse(std::move(why));
 }
 
@@ -122,6 +106,12 @@ Reason jpegError(const QString &message)
         return unsupportedJpeg(QStringLiteral("arithmetic coding (%1)").arg(message));
     return makeReason(reason::kCorrupt, QStringLiteral("broken JPEG: %1").arg(message),
                       {kJpeg, message});
+}
+
+Reason truncatedJpeg()
+{
+    return makeReason(reason::kTruncated,
+                      QStringLiteral("truncated JPEG (the data ends before the image)"), {kJpeg});
 }
 
 // What this libjpeg-turbo (8-bit, Debian 2.1) cannot decode, named from the frame header so
@@ -143,6 +133,58 @@ Reason unsupportedJpegProcess(const JpegMarkers &m)
     if (m.frameType == 5 || m.frameType == 6 || m.frameType == 13 || m.frameType == 14)
         return unsupportedJpeg(QStringLiteral("hierarchical JPEG (SOF%1)").arg(m.frameType));
     return {};
+}
+
+// The end of both decode paths: `out.image` holds the decoded samples (`channels` bytes a
+// pixel, the buffer at least 3 bytes a pixel for gray); to RGB, then the EXIF orientation.
+DecodeResult finishJpeg(DecodedImage out, int channels, const JpegMarkers &markers, int width,
+                        int height)
+{
+    const std::size_t pixelCount = std::size_t(out.image.width) * std::size_t(out.image.height);
+    if (channels == 1) {
+        expandGrayInPlace(out.image.pixels.data(), pixelCount);
+    } else if (channels == 4) {
+        convertAdobeCmykInPlace(out.image.pixels.data(), pixelCount);
+        out.image.pixels.resize(pixelCount * 3);
+    }
+
+    const int orientation = normalizedOrientation(
+        markers.exif.empty() ? std::nullopt : orientationFromExifBlock(markers.exif));
+    const bool swap = orientationSwapsAxes(orientation);
+    out.exifOrientation = orientation;
+    out.orientedWidth = swap ? height : width;
+    out.orientedHeight = swap ? width : height;
+    out.image = applyOrientation(std::move(out.image), orientation);
+    out.metadata = photoMetadataFromExif(markers.exif);
+    return DecodeResult{std::move(out), {}, {}, {}};
+}
+
+// tjDecompressHeader3 refuses sampling factors it has no TJSAMP for, before decoding
+// anything; libjpeg decodes them (libjpeg_decoder.cpp).
+bool turboRefusesSampling(const QString &message)
+{
+    return message.contains(QLatin1String("Could not determine subsampling type"));
+}
+
+DecodeResult decodeWithLibjpeg(Bytes bytes, const JpegMarkers &markers, const DecodeRequest &req)
+{
+    LibjpegImage decoded = decodeJpegWithLibjpeg(bytes, req.minSide, req.limits);
+    if (decoded.truncated)
+        return refuse(truncatedJpeg());
+    if (!decoded.error.isEmpty())
+        return refuse(jpegError(decoded.error));
+    if (!decoded.sizeError.isEmpty())
+        return refuse(decoded.sizeError);
+    if (!decoded.warning.isEmpty())
+        qCDebug(lcImaging) << "JPEG decoded despite a libjpeg warning:" << decoded.warning;
+    DecodedImage out;
+    out.format = kJpeg;
+    out.image.width = decoded.outWidth;
+    out.image.height = decoded.outHeight;
+    out.image.pixels = std::move(decoded.pixels);
+    if (decoded.channels == 1)
+        out.image.pixels.resize(out.image.pixels.size() * 3);
+    return finishJpeg(std::move(out), decoded.channels, markers, decoded.width, decoded.height);
 }
 
 } // namespace
@@ -209,7 +251,8 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
             return refuse(err);
     }
 
-    tjhandle tj = threadDecompressor();
+    const TjHandle handle(tjInitDecompress());
+    tjhandle tj = handle.get();
     if (!tj)
         return decodeFailure(reason::kDecoderError,
                              QStringLiteral("cannot initialise the JPEG decoder"), {kJpeg});
@@ -222,6 +265,8 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
     if (tjDecompressHeader3(tj, data, size, &width, &height, &subsampling, &colorspace) != 0) {
         // A warning (e.g. stray bytes between markers) still fills in the header fields.
         const QString message = tjError(tj);
+        if (turboRefusesSampling(message))
+            return decodeWithLibjpeg(bytes, markers, req);
         if (tjGetErrorCode(tj) != TJERR_WARNING || width <= 0 || height <= 0 || colorspace < 0) {
             return decoderFailure(jpegError(message));
         }
@@ -243,7 +288,7 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
     const std::size_t pixelCount = std::size_t(outW) * std::size_t(outH);
 
     DecodedImage out;
-    out.format = QStringLiteral("JPEG");
+    out.format = kJpeg;
     out.image.width = outW;
     out.image.height = outH;
     // One buffer for the decode and the RGB result: CMYK shrinks and gray grows in place.
@@ -263,9 +308,7 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
         if (tjGetErrorCode(tj) == TJERR_FATAL)
             return decoderFailure(jpegError(first));
         if (isTruncationWarning(first))
-            return decoderFailure(makeReason(
-                reason::kTruncated,
-                QStringLiteral("truncated JPEG (the data ends before the image)"), {kJpeg}));
+            return decoderFailure(truncatedJpeg());
         if (decode(0) != 0) {
             const QString last = tjError(tj);
             if (tjGetErrorCode(tj) == TJERR_FATAL || last != first)
@@ -274,22 +317,7 @@ DecodeResult decodeJpeg(Bytes bytes, const DecodeRequest &req)
         qCDebug(lcImaging) << "JPEG decoded despite a libjpeg warning:" << first;
     }
 
-    if (gray) {
-        expandGrayInPlace(out.image.pixels.data(), pixelCount);
-    } else if (cmyk) {
-        convertAdobeCmykInPlace(out.image.pixels.data(), pixelCount);
-        out.image.pixels.resize(pixelCount * 3);
-    }
-
-    const int orientation = normalizedOrientation(
-        markers.exif.empty() ? std::nullopt : orientationFromExifBlock(markers.exif));
-    const bool swap = orientationSwapsAxes(orientation);
-    out.exifOrientation = orientation;
-    out.orientedWidth = swap ? height : width;
-    out.orientedHeight = swap ? width : height;
-    out.image = applyOrientation(std::move(out.image), orientation);
-    out.metadata = photoMetadataFromExif(markers.exif);
-    return DecodeResult{std::move(out), {}, {}, {}};
+    return finishJpeg(std::move(out), gray ? 1 : (cmyk ? 4 : 3), markers, width, height);
 }
 
 } // namespace imago::detail

@@ -1,5 +1,5 @@
-// PNG, GIF, BMP, WebP, ICO and PNM go through QImageReader (JPEG, TIFF and HEIF have their own
-// decoders), with three things Qt does not do the way the reference does: the pixel budget is
+// PNG, GIF, BMP, ICO and PNM go through QImageReader (JPEG, TIFF, WebP and HEIF have their
+// own decoders), with three things Qt does not do the way the reference does: the pixel budget is
 // checked on the declared size before read(); the orientation comes from our own EXIF lookup
 // (auto-transform off, so it is applied once, by applyOrientation, for every format alike);
 // and the conversion to RGB reads the raw samples of whatever QImage format the handler
@@ -187,9 +187,6 @@ DecodeResult decodeWithQt(Bytes bytes, FileKind kind, const DecodeRequest &req)
                 orientationFromRawProfileText(image.text(QStringLiteral("Raw profile type exif")));
         if (!orientation)
             orientation = orientationFromXmp(image.text(QStringLiteral("XML:com.adobe.xmp")));
-        break;
-    case FileKind::Webp:
-        orientation = orientationFromWebpExifChunk(bytes);
         break;
     default:
         break;

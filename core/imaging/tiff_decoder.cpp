@@ -7,7 +7,9 @@
 //   gray 1/2/4/8/16-bit (min-is-black or min-is-white; 16-bit clipped to 255), palette
 //   1/2/4/8-bit (colour map high bytes), RGB 8/16-bit (16-bit: high byte), CMYK 8/16-bit
 //   (Pillow's cmyk2rgb), YCbCr JPEG (libjpeg's RGB conversion), any extra samples (alpha)
-//   dropped without compositing; contiguous samples, strips or tiles, any codec libtiff has.
+//   dropped without compositing - after un-premultiplying RGB with associated alpha
+//   (ExtraSamples 1), as Pillow's "RGBa" unpackers do; contiguous samples, strips or tiles,
+//   any codec libtiff has.
 // Everything else libtiff can read (planar-separate samples, old-style JPEG, YCbCr without
 // JPEG, LogLuv, CIELab...) goes through libtiff's RGBA reader, which may differ from Pillow by
 // a level or premultiply alpha; what neither handles is refused with libtiff's reason.
@@ -148,6 +150,17 @@ void cmykToRgb(int c, int m, int y, int k, std::uint8_t *d)
     }
 }
 
+// Pillow's Unpack.c "RGBa" / "RGBa;16L/B" on the 8-bit (high byte) samples: the stored
+// colour divided by alpha, black where alpha is 0. The alpha itself is then dropped, so an
+// associated-alpha file gives the colours an unassociated one with the same picture gives.
+void unpremultiply(std::uint8_t *rgb, std::uint8_t alpha)
+{
+    if (alpha == 255)
+        return;
+    for (int c = 0; c < 3; ++c)
+        rgb[c] = alpha == 0 ? 0 : clip8(std::uint32_t(rgb[c]) * 255u / alpha);
+}
+
 // How the samples of one decoded row become RGB.
 struct Layout
 {
@@ -161,6 +174,8 @@ struct Layout
     int bits = 8;                                // per sample
     int samples = 1;                             // per pixel, extra samples included
     bool inverted = false;                       // min-is-white gray
+    bool associatedAlpha = false;                // RGB whose first extra sample is alpha
+                                                 // the colours are premultiplied with
     std::vector<std::uint16_t> red, green, blue; // the colour map, 2^bits entries each
 };
 
@@ -218,6 +233,9 @@ void convertRow(const Layout &l, const std::uint8_t *row, int width, std::uint8_
             const std::size_t i = std::size_t(x) * spp;
             for (int c = 0; c < 3; ++c)
                 d[c] = l.bits == 8 ? row[i + c] : std::uint8_t(sample16(row, i + c) >> 8);
+            if (l.associatedAlpha)
+                unpremultiply(d,
+                              l.bits == 8 ? row[i + 3] : std::uint8_t(sample16(row, i + 3) >> 8));
         }
         return;
     case Layout::Kind::Cmyk:
@@ -231,6 +249,16 @@ void convertRow(const Layout &l, const std::uint8_t *row, int width, std::uint8_
         }
         return;
     }
+}
+
+// The ExtraSamples type of the first extra sample; EXTRASAMPLE_UNSPECIFIED when absent.
+std::uint16_t firstExtraSample(TIFF *tif)
+{
+    std::uint16_t count = 0;
+    const std::uint16_t *types = nullptr;
+    if (TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &count, &types) && count > 0 && types)
+        return types[0];
+    return EXTRASAMPLE_UNSPECIFIED;
 }
 
 // The Pillow-like layouts read here sample by sample; nullopt sends the file to the RGBA
@@ -279,6 +307,7 @@ std::optional<Layout> directLayout(TIFF *tif)
         if ((bits != 8 && bits != 16) || samples < 3)
             return std::nullopt;
         l.kind = Layout::Kind::Rgb;
+        l.associatedAlpha = samples >= 4 && firstExtraSample(tif) == EXTRASAMPLE_ASSOCALPHA;
         return l;
     case PHOTOMETRIC_SEPARATED:
         if ((bits != 8 && bits != 16) || samples < 4 || inkset != INKSET_CMYK)

@@ -100,6 +100,9 @@ private Q_SLOTS:
     void pillowFixtures();
     void tiffLayoutsAgainstPillow_data();
     void tiffLayoutsAgainstPillow();
+    void libjpegPathAtDraftScales_data();
+    void libjpegPathAtDraftScales();
+    void motionJpegAfterAnOptimisedJpeg();
     void mutatedInputsAreRefusedCleanly_data();
     void mutatedInputsAreRefusedCleanly();
     void formatFromContentNotName_data();
@@ -238,6 +241,17 @@ void tst_ImageDecoder::rejections_data()
                       24)
         << QStringLiteral("camera RAW files are not supported (Canon CR3)")
         << QStringLiteral("camera_raw");
+    const QByteArray cmyk = readAll(kDataDir + QStringLiteral("/jpeg_cmyk_2x2_1x1_1x1_1x1.jpg"));
+    QTest::newRow("CMYK JPEG with 2x2 C, 1x1 K cut short (libjpeg-API path)")
+        << QString() << cmyk.left(cmyk.size() * 2 / 3) << QStringLiteral("truncated JPEG")
+        << QStringLiteral("truncated");
+    QTest::newRow("CMYK JPEG with 2x2 C, 1x1 K cut inside the headers (libjpeg-API path)")
+        << QString() << cmyk.left(300) << QStringLiteral("JPEG") << QStringLiteral("corrupt");
+    const QByteArray anim =
+        readAll(kDataDir + QStringLiteral("/webp_anim_first_frame_blended.webp"));
+    QTest::newRow("animated WebP cut short")
+        << QString() << anim.left(anim.size() - 20) << QStringLiteral("WEBP decode failed")
+        << QStringLiteral("corrupt");
     QTest::newRow("lossless JPEG (corpus)")
         << kCorpus + QStringLiteral("jpeg/jpeg_lossless_sel1.jpg") << QByteArray()
         << QStringLiteral("unsupported JPEG: lossless JPEG")
@@ -372,16 +386,69 @@ void tst_ImageDecoder::tiffLayoutsAgainstPillow()
     QCOMPARE(sha256(r.decoded->image), want.value(QLatin1String("sha256")).toString());
 }
 
+void tst_ImageDecoder::libjpegPathAtDraftScales_data()
+{
+    // The jpeg_* fixtures at the DCT scales Pillow's draft picks (1/4 for 8, 1/2 for 16),
+    // against Pillow's own draft decodes: the sampling layouts TurboJPEG refuses go through
+    // the libjpeg API, which must scale exactly as Pillow's libjpeg does.
+    QTest::addColumn<QString>("key");
+    const QJsonObject drafts = expectedRgb().value(QLatin1String("fixtures_draft")).toObject();
+    QVERIFY(drafts.size() >= 10);
+    for (const QString &key : drafts.keys())
+        QTest::newRow(qPrintable(key)) << key;
+}
+
+void tst_ImageDecoder::libjpegPathAtDraftScales()
+{
+    QFETCH(QString, key);
+    const QJsonObject want =
+        expectedRgb().value(QLatin1String("fixtures_draft")).toObject().value(key).toObject();
+    DecodeRequest req;
+    req.minSide = want.value(QLatin1String("min_side")).toInt();
+    const DecodeResult r =
+        decodeImageFile(kDataDir + QLatin1Char('/') + key.section('@', 0, 0), req);
+    QVERIFY2(r.ok(), qPrintable(r.error));
+    const QJsonArray size = want.value(QLatin1String("size_wh")).toArray();
+    QCOMPARE(r.decoded->image.width, size[0].toInt());
+    QCOMPARE(r.decoded->image.height, size[1].toInt());
+    QCOMPARE(r.decoded->orientedWidth, 45);
+    QCOMPARE(r.decoded->orientedHeight, 37);
+    QCOMPARE(sha256(r.decoded->image), want.value(QLatin1String("sha256")).toString());
+}
+
+void tst_ImageDecoder::motionJpegAfterAnOptimisedJpeg()
+{
+    // A Motion JPEG frame has no DHT: libjpeg must fill in the Annex K.3 tables. A decoder
+    // reused from file to file kept the previous file's optimised tables instead (noise, no
+    // error), so decode one with its own tables first, on this same thread, several times.
+    const QJsonObject fixtures = expectedRgb().value(QLatin1String("fixtures")).toObject();
+    const QString frame = QStringLiteral("jpeg_mjpeg_frame_no_dht.jpg");
+    const QString optimised = QStringLiteral("jpeg_optimized_progressive.jpg");
+    for (int round = 0; round < 3; ++round) {
+        for (const QString &file : {optimised, frame}) {
+            const DecodeResult r = decodeImageFile(kDataDir + QLatin1Char('/') + file);
+            QVERIFY2(r.ok(), qPrintable(r.error));
+            QCOMPARE(sha256(r.decoded->image),
+                     fixtures.value(file).toObject().value(QLatin1String("sha256")).toString());
+        }
+    }
+}
+
 void tst_ImageDecoder::mutatedInputsAreRefusedCleanly_data()
 {
-    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("folder");
+    QTest::addColumn<QString>("path"); // relative to the folder: the seed is its hash
     for (const char *f :
          {"formats/heic/RGB_10__128x128.heif", "misnamed/hopper_is_heif.jpg",
           "formats/tiff/hopper_lzw.tif", "formats/tiff/tiff_16bit_RGB.tiff",
           "formats/tiff/tiff_strip_cmyk_jpeg.tif", "formats/tiff/multipage.tiff",
           "camera/exiftool_Canon.jpg", "jpeg/testimgari.jpg", "formats/webp/hopper.webp",
           "formats/png/basn3p08.png", "formats/gif/hopper.gif", "formats/bmp/pal8rle.bmp"})
-        QTest::newRow(f) << QString::fromLatin1(f);
+        QTest::newRow(f) << kCorpus << QString::fromLatin1(f);
+    // the libjpeg-API path and the libwebp decoder
+    for (const char *f : {"jpeg_cmyk_2x2_1x1_1x1_1x1.jpg", "jpeg_ycc_2x1_1x2_1x2.jpg",
+                          "webp_anim_first_frame_blended.webp"})
+        QTest::newRow(f) << kDataDir + QLatin1Char('/') << QString::fromLatin1(f);
 }
 
 void tst_ImageDecoder::mutatedInputsAreRefusedCleanly()
@@ -391,8 +458,9 @@ void tst_ImageDecoder::mutatedInputsAreRefusedCleanly()
     // larger than the (damaged) file's own header declares. (Run under ASan/UBSan to catch what
     // does not crash here.) The budget is a few times the undamaged picture, so a damaged header
     // that declares a huge size must be refused, not decoded.
+    QFETCH(QString, folder);
     QFETCH(QString, path);
-    const QByteArray original = readAll(kCorpus + path);
+    const QByteArray original = readAll(folder + path);
     QVERIFY(original.size() > 100);
     const DecodeResult undamaged = decodeImageData(original);
     QVERIFY2(undamaged.ok(), qPrintable(undamaged.error));
@@ -602,7 +670,11 @@ void tst_ImageDecoder::concurrentDecodesAgree()
                             kCorpus + QStringLiteral("misnamed/hopper_is_heif.jpg"),
                             kCorpus + QStringLiteral("formats/heic/rainbow-451x461.heic"),
                             kCorpus + QStringLiteral("formats/tiff/hopper_lzw.tif"),
-                            kCorpus + QStringLiteral("formats/tiff/tiff_strip_cmyk_jpeg.tif")};
+                            kCorpus + QStringLiteral("formats/tiff/tiff_strip_cmyk_jpeg.tif"),
+                            kDataDir + QStringLiteral("/jpeg_cmyk_2x2_1x1_1x1_1x1.jpg"),
+                            kDataDir + QStringLiteral("/jpeg_optimized_progressive.jpg"),
+                            kDataDir + QStringLiteral("/jpeg_mjpeg_frame_no_dht.jpg"),
+                            kDataDir + QStringLiteral("/webp_anim_first_frame_blended.webp")};
     QStringList single;
     for (const QString &f : files) {
         const DecodeResult r = decodeImageFile(f);

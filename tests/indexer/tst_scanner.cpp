@@ -3,6 +3,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -33,7 +34,7 @@ private Q_SLOTS:
         QTest::newRow("sidecar aae") << "IMG_0001.AAE" << false;
         QTest::newRow("sidecar xmp") << "IMG_0001.xmp" << false;
         QTest::newRow("text") << "notes.txt" << false;
-        QTest::newRow("no extension") << "README" << false;
+        QTest::newRow("no extension (the content decides)") << "README" << false;
         QTest::newRow("dot only") << ".jpg" << false;
     }
     void extensions()
@@ -60,6 +61,33 @@ private Q_SLOTS:
         QCOMPARE(seen, (QStringList{"a.jpg", "b/c.png", "b/d/e.JPG"}));
     }
 
+    void filesWithoutExtensionAreSniffed()
+    {
+        // A real JPEG saved without an extension (as phone exports and recovery tools do) is
+        // a candidate; an extension-less text file, a JPEG behind an unknown extension and a
+        // hidden extension-less JPEG are not.
+        const QString jpeg =
+            QStringLiteral(IMAGO_SHARED_DIR "/flava-reference/preprocess/gray.jpg");
+        QVERIFY(QFileInfo::exists(jpeg));
+        QTemporaryDir dir;
+        const QString r = dir.path();
+        QDir().mkpath(r + "/b");
+        for (const char *copy : {"IMG_0004", "b/recovered.", "photo.xyz", ".IMG_0005"})
+            QVERIFY(QFile::copy(jpeg, r + "/" + copy));
+        {
+            QFile text(r + "/README");
+            QVERIFY(text.open(QIODevice::WriteOnly));
+            text.write("Holiday 2023: remember to back up the photos.\n");
+        }
+        touch(r + "/b/empty");
+        QStringList seen;
+        QVERIFY(Scanner::walk(r, {}, [&](const ScanEntry &e) {
+            seen << e.path.mid(r.size() + 1);
+            return true;
+        }));
+        QCOMPARE(seen, (QStringList{"IMG_0004", "b/recovered."}));
+    }
+
     void symlinkLoopsAreNotFollowed()
     {
         QTemporaryDir dir;
@@ -83,11 +111,14 @@ private Q_SLOTS:
             touch(dir.path() + QStringLiteral("/d%1/a.jpg").arg(i));
         std::atomic<bool> cancel{false};
         int n = 0;
-        Scanner::walk(dir.path(), {}, [&](const ScanEntry &) {
-            if (++n == 3)
-                cancel = true;
-            return true;
-        }, &cancel);
+        Scanner::walk(
+            dir.path(), {},
+            [&](const ScanEntry &) {
+                if (++n == 3)
+                    cancel = true;
+                return true;
+            },
+            &cancel);
         QCOMPARE(n, 3);
     }
 

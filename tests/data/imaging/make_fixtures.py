@@ -8,9 +8,17 @@ Writes:
   *.png / *.tif / *.webp   tiny images exercising one decoder rule each (orientation carried
                            in PNG eXIf / raw-profile text / XMP, TIFF tag, WebP EXIF chunk;
                            16-bit PNG; gray+alpha; palette with transparency; 1/2-bit gray)
+  jpeg_*.jpg / webp_*.webp files real cameras and tools write that the decoder once refused or
+                           got wrong: sampling factors TurboJPEG cannot classify (CMYK 2x2 +
+                           1x1 K, 3-channel 4x2 / 3x1 / 2x1+1x2), a Motion JPEG frame without
+                           Huffman tables, animated WebPs whose first frame blends or is
+                           smaller than the canvas. Made with cjpeg (libjpeg-turbo-progs) and
+                           webpmux (webp) besides Pillow: see README.md
   expected_rgb.json        per fixture and per Pillow-decodable file of shared/corpus: the
                            sha256 and size of the RGB image the reference pipeline decodes
-                           (flava_ref.preprocess.load_rgb = decode, EXIF transpose, RGB)
+                           (flava_ref.preprocess.load_rgb = decode, EXIF transpose, RGB);
+                           "fixtures_draft": the jpeg_* fixtures decoded after
+                           Image.draft((N, N)), N = 8 and 16 (DCT scaling 1/4 and 1/2)
   resize_cases.safetensors inputs and Pillow BICUBIC outputs for the resize unit tests
 The expected values come from Pillow itself, never from the C++ code under test.
 """
@@ -19,12 +27,14 @@ import io
 import json
 import os
 import struct
+import subprocess
 import sys
+import tempfile
 import zlib
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../../../shared"))
@@ -136,6 +146,87 @@ def make_fixtures():
     return made
 
 
+def strip_dht(jpeg):
+    """The JPEG without its DHT segments, as Motion JPEG frames are stored (the decoder must
+    use the standard tables of JPEG Annex K.3)."""
+    out, pos = bytearray(jpeg[:2]), 2
+    while pos < len(jpeg):
+        assert jpeg[pos] == 0xFF
+        marker = jpeg[pos + 1]
+        if marker == 0xDA:
+            return bytes(out + jpeg[pos:])
+        length = int.from_bytes(jpeg[pos + 2:pos + 4], "big")
+        if marker != 0xC4:
+            out += jpeg[pos:pos + 2 + length]
+        pos += 2 + length
+    raise ValueError("no scan")
+
+
+def make_decoder_fixtures():
+    """Files real libraries decode that Imago refused or decoded differently from Pillow.
+    No rng here: the rng stream of make_fixtures() and resize_cases() stays as it was."""
+    made = []
+
+    def keep(name):
+        made.append(name)
+        return os.path.join(HERE, name)
+
+    card = pattern(45, 37)  # not a multiple of any MCU size: partial edge blocks
+    with tempfile.TemporaryDirectory() as tmp:
+        ppm = os.path.join(tmp, "card.ppm")
+        Image.fromarray(card).save(ppm)
+
+        def cjpeg(name, *args):
+            subprocess.run(["cjpeg", "-quality", "90", *args, "-outfile", keep(name), ppm],
+                           check=True)
+
+        # CMYK with 2x2 C and 1x1 M, Y, K: what Pillow writes for CMYK with subsampling=2
+        Image.fromarray(card).convert("CMYK").save(keep("jpeg_cmyk_2x2_1x1_1x1_1x1.jpg"),
+                                                   quality=90, subsampling=2)
+        # 3-channel factors outside TurboJPEG's TJSAMP list; libjpeg decodes them
+        cjpeg("jpeg_ycc_4x2_1x1_1x1.jpg", "-sample", "4x2")
+        cjpeg("jpeg_ycc_3x1_1x1_1x1.jpg", "-sample", "3x1")
+        cjpeg("jpeg_ycc_2x1_1x2_1x2.jpg", "-sample", "2x1,1x2,1x2")
+        # optimised Huffman tables (decoded before the Motion JPEG frame in the tests, so a
+        # decoder that keeps tables from file to file shows it)
+        cjpeg("jpeg_optimized_progressive.jpg", "-optimize", "-progressive")
+        # a 4:2:2 webcam-style Motion JPEG frame: standard tables, DHT left out
+        mjpeg = os.path.join(tmp, "mjpeg.jpg")
+        subprocess.run(["cjpeg", "-quality", "85", "-sample", "2x1", "-outfile", mjpeg, ppm],
+                       check=True)
+        with open(mjpeg, "rb") as f:
+            frame = strip_dht(f.read())
+        with open(keep("jpeg_mjpeg_frame_no_dht.jpg"), "wb") as f:
+            f.write(frame)
+
+        # animated WebPs on a 32x24 canvas, a white opaque ANIM background colour (a hint that
+        # libwebp, browsers and Pillow ignore: the canvas starts transparent black)
+        y, x = np.mgrid[0:12, 0:20]
+        # colour under alpha 0 / 128 / 255 (exact=True keeps the colour under alpha 0)
+        framea = np.dstack([x * 12, y * 20, (x * 7 + y * 13) % 256,
+                            np.where(x < 4, 0, np.where(x < 10, 128, 255))]).astype(np.uint8)
+        opaque = framea[..., :3].copy()
+        second = np.full((24, 32, 3), (200, 30, 40), np.uint8)
+        paths = {}
+        for name, arr, mode in (("alpha", framea, "RGBA"), ("opaque", opaque, "RGB"),
+                                ("second", second, "RGB")):
+            paths[name] = os.path.join(tmp, name + ".webp")
+            Image.fromarray(arr, mode).save(paths[name], lossless=True, exact=True)
+        # first frame 20x12 at (6, 4), alpha-blended: the canvas is transparent outside it
+        subprocess.run(["webpmux", "-frame", paths["alpha"], "+100+6+4+0+b",
+                        "-frame", paths["second"], "+100+0+0+0+b", "-loop", "0",
+                        "-bgcolor", "255,255,255,255", "-o",
+                        keep("webp_anim_first_frame_blended.webp")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # no alpha anywhere (no VP8X alpha flag), first frame smaller than the canvas
+        subprocess.run(["webpmux", "-frame", paths["opaque"], "+100+6+4+0-b",
+                        "-frame", paths["second"], "+100+0+0+0+b", "-loop", "0",
+                        "-bgcolor", "0,255,0,255", "-o",
+                        keep("webp_anim_opaque_small_first_frame.webp")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return made
+
+
 def rgb_record(path):
     if path.endswith("orient6.tif"):
         img = Image.fromarray(pattern(24, 16)).transpose(Image.Transpose.ROTATE_270)
@@ -143,6 +234,16 @@ def rgb_record(path):
         img = load_rgb(path)
     a = np.asarray(img, dtype=np.uint8)
     return {"sha256": hashlib.sha256(a.tobytes()).hexdigest(), "size_wh": [img.width, img.height]}
+
+
+def draft_record(path, min_side):
+    """The reference pipeline's decode with Image.draft((N, N)) first: libjpeg's DCT scaling."""
+    img = Image.open(path)
+    img.draft(img.mode, (min_side, min_side))
+    img = ImageOps.exif_transpose(img).convert("RGB")
+    a = np.asarray(img, dtype=np.uint8)
+    return {"min_side": min_side, "sha256": hashlib.sha256(a.tobytes()).hexdigest(),
+            "size_wh": [img.width, img.height]}
 
 
 def corpus_records():
@@ -185,8 +286,16 @@ def resize_cases():
 
 def main():
     made = make_fixtures()
+    decoder_made = make_decoder_fixtures()
+    made += decoder_made
+    drafts = {}
+    for name in decoder_made:
+        if name.endswith(".jpg"):
+            for n in (8, 16):
+                drafts["%s@%d" % (name, n)] = draft_record(os.path.join(HERE, name), n)
     expected = {"generator": "tests/data/imaging/make_fixtures.py", "pillow": Image.__version__,
                 "fixtures": {name: rgb_record(os.path.join(HERE, name)) for name in made},
+                "fixtures_draft": drafts,
                 "corpus": corpus_records()}
     with open(os.path.join(HERE, "expected_rgb.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)

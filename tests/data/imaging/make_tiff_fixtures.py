@@ -5,7 +5,7 @@ Run with the system Python (Pillow 9.4, numpy):  /usr/bin/python3 make_tiff_fixt
 
 Each file exercises one sample layout of the libtiff decoder (core/imaging/tiff_decoder.cpp):
 bit depths, photometric interpretations, byte orders, tiles, planar-separate samples, YCbCr
-JPEG. Files Pillow can write are written by Pillow; the others are assembled here from the
+JPEG, associated (premultiplied) alpha. Files Pillow can write are written by Pillow; the others are assembled here from the
 TIFF 6.0 tag layout. The expected RGB (sha256 + size) is what Pillow itself decodes
 (Image.open(...).convert("RGB")), never the C++ code under test. A separate script so the
 older fixtures made by make_fixtures.py stay byte-identical.
@@ -151,6 +151,24 @@ def make():
                {258: (SHORT, [8, 8, 8]), 259: (SHORT, [1]), 262: (SHORT, [2]),
                 277: (SHORT, [3]), 278: (LONG, [H]), 284: (SHORT, [2])},
                [c[..., i].tobytes() for i in range(3)])
+
+    # RGB with associated (premultiplied) alpha, ExtraSamples = 1: Pillow's "RGBa" unpackers
+    # divide the colour by alpha (black where alpha is 0) before convert("RGB") drops it.
+    # Alpha ramps 0..max left to right, 0 in the first 3 columns.
+    ramp = np.arange(W, dtype=np.uint32) * 65535 // (W - 1)
+    ramp[:3] = 0
+    alpha16 = np.broadcast_to(ramp, (H, W))[..., None]
+    pre16 = (c.astype(np.uint32) * 257 * alpha16 + 32767) // 65535
+    write_tiff(keep("tiff_rgba16_assoc.tif"), W, H,
+               {258: (SHORT, [16] * 4), 259: (SHORT, [1]), 262: (SHORT, [2]),
+                277: (SHORT, [4]), 278: (LONG, [H]), 338: (SHORT, [1])},
+               [np.dstack([pre16, alpha16]).astype("<u2").tobytes()])
+    alpha8 = alpha16 >> 8
+    pre8 = (c.astype(np.uint32) * alpha8 + 127) // 255
+    write_tiff(keep("tiff_rgba8_assoc_bigendian.tif"), W, H,
+               {258: (SHORT, [8] * 4), 259: (SHORT, [1]), 262: (SHORT, [2]),
+                277: (SHORT, [4]), 278: (LONG, [H]), 338: (SHORT, [1])},
+               [np.dstack([pre8, alpha8]).astype(np.uint8).tobytes()], big_endian=True)
 
     expected = {}
     for name in made:
