@@ -27,6 +27,7 @@ const std::vector<Verb> &verbs()
         {"forget", "remove photos or folders from a library", runForget},
         {"rebuild", "rebuild the vector index from the catalog", runRebuild},
         {"verify", "check a library's integrity", runVerify},
+        {"probe", "say whether files would index, and why not", runProbe},
         {"model", "download, import or show the model (download|import|status)", runModel},
         {"bench", "measure this machine and the model (FLAVA-full size)", runBench},
     };
