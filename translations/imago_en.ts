@@ -57,6 +57,165 @@
     </message>
 </context>
 <context>
+    <name>imago::FileKind</name>
+    <message>
+        <source>Canon CR3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>video or audio (QuickTime/MP4 family)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SVG vector image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>XMP metadata (XML)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>property list (XML)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>XML document</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RTF document</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HTML document</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>text file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>empty file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Canon CR2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Olympus ORF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Panasonic RW2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fujifilm RAF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Photoshop document</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>JPEG 2000 image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>JPEG XL image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OpenEXR image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF document</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ZIP archive (or an Office/ePub document)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ZIP archive (empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>macOS .DS_Store file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>binary property list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>gzip archive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>7-Zip archive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RAR archive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>executable program</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Windows executable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Microsoft Office (OLE) document</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SQLite database</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ogg audio/video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FLAC audio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MP3 audio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Matroska/WebM video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>QuickTime video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>WAV audio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>AVI video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adobe DNG</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>camera RAW (TIFF-based)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>imago::FirstRunPage</name>
     <message>
         <source>Welcome to Imago</source>
@@ -520,6 +679,146 @@ Its photos will no longer be found. The files themselves are not touched.</sourc
     </message>
     <message>
         <source>Photos like %1, and also:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preparing the download…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Downloading the model: %1 of %2 MB (%3 MB/s), about %4 min left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Downloading the model: %1 MB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The download failed: %1
+Click Download again to resume.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>imago::ReasonText</name>
+    <message>
+        <source>The file is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is %1 MB, over the %2 MB limit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is too large.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file cannot be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file cannot be read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a picture: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a picture.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera RAW files are not supported (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera RAW files are not supported.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unsupported picture format: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unsupported picture format.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This %1 file uses a feature Imago cannot read: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file uses a feature Imago cannot read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The picture declares an empty size.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The picture declares %1×%2 pixels, over the %3 MP limit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The picture has too many pixels.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A side of the picture is too long.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 file is incomplete (cut short).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is incomplete (cut short).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 file is damaged: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is damaged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not enough memory to decode the picture.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 decoder could not be started.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The decoder could not be started.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is no longer there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder %1 is offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder is offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Indexed by another model: index it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The picture declares %1×%2 pixels: an empty size.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The picture declares %1×%2 pixels: a side is over the %3-pixel limit.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -57,6 +57,165 @@
     </message>
 </context>
 <context>
+    <name>imago::FileKind</name>
+    <message>
+        <source>Canon CR3</source>
+        <translation>佳能 CR3</translation>
+    </message>
+    <message>
+        <source>video or audio (QuickTime/MP4 family)</source>
+        <translation>视频或音频（QuickTime/MP4 系列）</translation>
+    </message>
+    <message>
+        <source>SVG vector image</source>
+        <translation>SVG 矢量图</translation>
+    </message>
+    <message>
+        <source>XMP metadata (XML)</source>
+        <translation>XMP 元数据（XML）</translation>
+    </message>
+    <message>
+        <source>property list (XML)</source>
+        <translation>属性列表（XML）</translation>
+    </message>
+    <message>
+        <source>XML document</source>
+        <translation>XML 文档</translation>
+    </message>
+    <message>
+        <source>RTF document</source>
+        <translation>RTF 文档</translation>
+    </message>
+    <message>
+        <source>HTML document</source>
+        <translation>HTML 文档</translation>
+    </message>
+    <message>
+        <source>text file</source>
+        <translation>文本文件</translation>
+    </message>
+    <message>
+        <source>empty file</source>
+        <translation>空文件</translation>
+    </message>
+    <message>
+        <source>Canon CR2</source>
+        <translation>佳能 CR2</translation>
+    </message>
+    <message>
+        <source>Olympus ORF</source>
+        <translation>奥林巴斯 ORF</translation>
+    </message>
+    <message>
+        <source>Panasonic RW2</source>
+        <translation>松下 RW2</translation>
+    </message>
+    <message>
+        <source>Fujifilm RAF</source>
+        <translation>富士 RAF</translation>
+    </message>
+    <message>
+        <source>Photoshop document</source>
+        <translation>Photoshop 文档</translation>
+    </message>
+    <message>
+        <source>JPEG 2000 image</source>
+        <translation>JPEG 2000 图像</translation>
+    </message>
+    <message>
+        <source>JPEG XL image</source>
+        <translation>JPEG XL 图像</translation>
+    </message>
+    <message>
+        <source>OpenEXR image</source>
+        <translation>OpenEXR 图像</translation>
+    </message>
+    <message>
+        <source>PDF document</source>
+        <translation>PDF 文档</translation>
+    </message>
+    <message>
+        <source>ZIP archive (or an Office/ePub document)</source>
+        <translation>ZIP 压缩包（或 Office/ePub 文档）</translation>
+    </message>
+    <message>
+        <source>ZIP archive (empty)</source>
+        <translation>ZIP 压缩包（空）</translation>
+    </message>
+    <message>
+        <source>macOS .DS_Store file</source>
+        <translation>macOS .DS_Store 文件</translation>
+    </message>
+    <message>
+        <source>binary property list</source>
+        <translation>二进制属性列表</translation>
+    </message>
+    <message>
+        <source>gzip archive</source>
+        <translation>gzip 压缩包</translation>
+    </message>
+    <message>
+        <source>7-Zip archive</source>
+        <translation>7-Zip 压缩包</translation>
+    </message>
+    <message>
+        <source>RAR archive</source>
+        <translation>RAR 压缩包</translation>
+    </message>
+    <message>
+        <source>executable program</source>
+        <translation>可执行程序</translation>
+    </message>
+    <message>
+        <source>Windows executable</source>
+        <translation>Windows 可执行文件</translation>
+    </message>
+    <message>
+        <source>Microsoft Office (OLE) document</source>
+        <translation>Microsoft Office（OLE）文档</translation>
+    </message>
+    <message>
+        <source>SQLite database</source>
+        <translation>SQLite 数据库</translation>
+    </message>
+    <message>
+        <source>Ogg audio/video</source>
+        <translation>Ogg 音频/视频</translation>
+    </message>
+    <message>
+        <source>FLAC audio</source>
+        <translation>FLAC 音频</translation>
+    </message>
+    <message>
+        <source>MP3 audio</source>
+        <translation>MP3 音频</translation>
+    </message>
+    <message>
+        <source>Matroska/WebM video</source>
+        <translation>Matroska/WebM 视频</translation>
+    </message>
+    <message>
+        <source>QuickTime video</source>
+        <translation>QuickTime 视频</translation>
+    </message>
+    <message>
+        <source>WAV audio</source>
+        <translation>WAV 音频</translation>
+    </message>
+    <message>
+        <source>AVI video</source>
+        <translation>AVI 视频</translation>
+    </message>
+    <message>
+        <source>Adobe DNG</source>
+        <translation>Adobe DNG 原始文件</translation>
+    </message>
+    <message>
+        <source>camera RAW (TIFF-based)</source>
+        <translation>相机 RAW（基于 TIFF）</translation>
+    </message>
+</context>
+<context>
     <name>imago::FirstRunPage</name>
     <message>
         <source>Welcome to Imago</source>
@@ -517,6 +676,147 @@ Its photos will no longer be found. The files themselves are not touched.</sourc
     <message>
         <source>Photos like %1, and also:</source>
         <translation>与 %1 相似，并且：</translation>
+    </message>
+    <message>
+        <source>Preparing the download…</source>
+        <translation>正在准备下载…</translation>
+    </message>
+    <message>
+        <source>Downloading the model: %1 of %2 MB (%3 MB/s), about %4 min left</source>
+        <translation>正在下载模型：%1 / %2 MB（%3 MB/秒），约剩 %4 分钟</translation>
+    </message>
+    <message>
+        <source>Downloading the model: %1 MB</source>
+        <translation>正在下载模型：%1 MB</translation>
+    </message>
+    <message>
+        <source>The download failed: %1
+Click Download again to resume.</source>
+        <translation>下载失败：%1
+再次点击“下载”即可继续。</translation>
+    </message>
+</context>
+<context>
+    <name>imago::ReasonText</name>
+    <message>
+        <source>The file is empty.</source>
+        <translation>文件是空的。</translation>
+    </message>
+    <message>
+        <source>The file is %1 MB, over the %2 MB limit.</source>
+        <translation>文件大小为 %1 MB，超过 %2 MB 的上限。</translation>
+    </message>
+    <message>
+        <source>The file is too large.</source>
+        <translation>文件太大。</translation>
+    </message>
+    <message>
+        <source>The file cannot be read: %1</source>
+        <translation>无法读取文件：%1</translation>
+    </message>
+    <message>
+        <source>The file cannot be read.</source>
+        <translation>无法读取文件。</translation>
+    </message>
+    <message>
+        <source>Not a picture: %1</source>
+        <translation>不是图片：%1</translation>
+    </message>
+    <message>
+        <source>Not a picture.</source>
+        <translation>不是图片。</translation>
+    </message>
+    <message>
+        <source>Camera RAW files are not supported (%1).</source>
+        <translation>不支持相机 RAW 文件（%1）。</translation>
+    </message>
+    <message>
+        <source>Camera RAW files are not supported.</source>
+        <translation>不支持相机 RAW 文件。</translation>
+    </message>
+    <message>
+        <source>Unsupported picture format: %1</source>
+        <translation>不支持的图片格式：%1</translation>
+    </message>
+    <message>
+        <source>Unsupported picture format.</source>
+        <translation>不支持的图片格式。</translation>
+    </message>
+    <message>
+        <source>This %1 file uses a feature Imago cannot read: %2</source>
+        <translation>此 %1 文件使用了 Imago 无法读取的特性：%2</translation>
+    </message>
+    <message>
+        <source>The file uses a feature Imago cannot read.</source>
+        <translation>文件使用了 Imago 无法读取的特性。</translation>
+    </message>
+    <message>
+        <source>The picture declares an empty size.</source>
+        <translation>图片声明的尺寸为空。</translation>
+    </message>
+    <message>
+        <source>The picture declares %1×%2 pixels, over the %3 MP limit.</source>
+        <translation>图片声明为 %1×%2 像素，超过 %3 百万像素的上限。</translation>
+    </message>
+    <message>
+        <source>The picture has too many pixels.</source>
+        <translation>图片像素过多。</translation>
+    </message>
+    <message>
+        <source>A side of the picture is too long.</source>
+        <translation>图片的一条边过长。</translation>
+    </message>
+    <message>
+        <source>The %1 file is incomplete (cut short).</source>
+        <translation>此 %1 文件不完整（被截断）。</translation>
+    </message>
+    <message>
+        <source>The file is incomplete (cut short).</source>
+        <translation>文件不完整（被截断）。</translation>
+    </message>
+    <message>
+        <source>The %1 file is damaged: %2</source>
+        <translation>此 %1 文件已损坏：%2</translation>
+    </message>
+    <message>
+        <source>The file is damaged.</source>
+        <translation>文件已损坏。</translation>
+    </message>
+    <message>
+        <source>Not enough memory to decode the picture.</source>
+        <translation>内存不足，无法解码图片。</translation>
+    </message>
+    <message>
+        <source>The %1 decoder could not be started.</source>
+        <translation>无法启动 %1 解码器。</translation>
+    </message>
+    <message>
+        <source>The decoder could not be started.</source>
+        <translation>无法启动解码器。</translation>
+    </message>
+    <message>
+        <source>The file is no longer there.</source>
+        <translation>文件已不在原处。</translation>
+    </message>
+    <message>
+        <source>The folder %1 is offline.</source>
+        <translation>文件夹 %1 处于离线状态。</translation>
+    </message>
+    <message>
+        <source>The folder is offline.</source>
+        <translation>文件夹处于离线状态。</translation>
+    </message>
+    <message>
+        <source>Indexed by another model: index it again.</source>
+        <translation>由另一个模型编入索引：请重新编入索引。</translation>
+    </message>
+    <message>
+        <source>The picture declares %1×%2 pixels: an empty size.</source>
+        <translation>图片声明为 %1×%2 像素：尺寸为空。</translation>
+    </message>
+    <message>
+        <source>The picture declares %1×%2 pixels: a side is over the %3-pixel limit.</source>
+        <translation>图片声明为 %1×%2 像素：有一条边超过 %3 像素的上限。</translation>
     </message>
 </context>
 <context>

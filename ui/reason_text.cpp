@@ -6,10 +6,11 @@ namespace imago {
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of the sentences below (lupdate reads the class name).
+class ReasonText
 {
-    return QCoreApplication::translate("imago::ReasonText", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(imago::ReasonText)
+};
 
 // What a file looks like ("PDF document"), as format_sniffer.cpp names it: its strings are in
 // the translations under imago::FileKind.
@@ -27,50 +28,58 @@ QString localizedReason(const Reason &r)
     const auto has = [&](qsizetype n) { return a.size() >= n; };
     using namespace reason;
     if (is(kEmptyFile))
-        return tr("The file is empty.");
+        return ReasonText::tr("The file is empty.");
     if (is(kFileTooLarge))
-        return has(2) ? tr("The file is %1 MB, over the %2 MB limit.").arg(a[0], a[1])
-                      : tr("The file is too large.");
+        return has(2) ? ReasonText::tr("The file is %1 MB, over the %2 MB limit.").arg(a[0], a[1])
+                      : ReasonText::tr("The file is too large.");
     if (is(kUnreadable))
-        return has(1) ? tr("The file cannot be read: %1").arg(a[0])
-                      : tr("The file cannot be read.");
+        return has(1) ? ReasonText::tr("The file cannot be read: %1").arg(a[0])
+                      : ReasonText::tr("The file cannot be read.");
     if (is(kNotAnImage))
-        return has(1) ? tr("Not a picture: %1").arg(fileKind(a[0])) : tr("Not a picture.");
+        return has(1) ? ReasonText::tr("Not a picture: %1").arg(fileKind(a[0]))
+                      : ReasonText::tr("Not a picture.");
     if (is(kCameraRaw))
-        return has(1) ? tr("Camera RAW files are not supported (%1).").arg(fileKind(a[0]))
-                      : tr("Camera RAW files are not supported.");
+        return has(1)
+                   ? ReasonText::tr("Camera RAW files are not supported (%1).").arg(fileKind(a[0]))
+                   : ReasonText::tr("Camera RAW files are not supported.");
     if (is(kUnsupportedFormat))
-        return has(1) ? tr("Unsupported picture format: %1").arg(fileKind(a[0]))
-                      : tr("Unsupported picture format.");
+        return has(1) ? ReasonText::tr("Unsupported picture format: %1").arg(fileKind(a[0]))
+                      : ReasonText::tr("Unsupported picture format.");
     if (is(kUnsupportedFeature))
-        return has(2) ? tr("This %1 file uses a feature Imago cannot read: %2").arg(a[0], a[1])
-                      : tr("The file uses a feature Imago cannot read.");
+        return has(2) ? ReasonText::tr("This %1 file uses a feature Imago cannot read: %2")
+                            .arg(a[0], a[1])
+                      : ReasonText::tr("The file uses a feature Imago cannot read.");
     if (is(kEmptyImage))
-        return tr("The picture declares an empty size.");
+        return has(2) ? ReasonText::tr("The picture declares %1×%2 pixels: an empty size.")
+                            .arg(a[0], a[1])
+                      : ReasonText::tr("The picture declares an empty size.");
     if (is(kTooManyPixels))
-        return has(3) ? tr("The picture declares %1×%2 pixels, over the %3 MP limit.")
+        return has(3) ? ReasonText::tr("The picture declares %1×%2 pixels, over the %3 MP limit.")
                             .arg(a[0], a[1], a[2])
-                      : tr("The picture has too many pixels.");
+                      : ReasonText::tr("The picture has too many pixels.");
     if (is(kSideTooLong))
-        return has(3) ? tr("A side of the picture is over the %1-pixel limit.").arg(a[2])
-                      : tr("A side of the picture is too long.");
+        return has(3) ? ReasonText::tr(
+                            "The picture declares %1×%2 pixels: a side is over the %3-pixel limit.")
+                            .arg(a[0], a[1], a[2])
+                      : ReasonText::tr("A side of the picture is too long.");
     if (is(kTruncated))
-        return has(1) ? tr("The %1 file is incomplete (cut short).").arg(a[0])
-                      : tr("The file is incomplete (cut short).");
+        return has(1) ? ReasonText::tr("The %1 file is incomplete (cut short).").arg(a[0])
+                      : ReasonText::tr("The file is incomplete (cut short).");
     if (is(kCorrupt))
-        return has(2) ? tr("The %1 file is damaged: %2").arg(a[0], a[1])
-                      : tr("The file is damaged.");
+        return has(2) ? ReasonText::tr("The %1 file is damaged: %2").arg(a[0], a[1])
+                      : ReasonText::tr("The file is damaged.");
     if (is(kOutOfMemory))
-        return tr("Not enough memory to decode the picture.");
+        return ReasonText::tr("Not enough memory to decode the picture.");
     if (is(kDecoderError))
-        return has(1) ? tr("The %1 decoder could not be started.").arg(a[0])
-                      : tr("The decoder could not be started.");
+        return has(1) ? ReasonText::tr("The %1 decoder could not be started.").arg(a[0])
+                      : ReasonText::tr("The decoder could not be started.");
     if (is(kFileNotFound))
-        return tr("The file is no longer there.");
+        return ReasonText::tr("The file is no longer there.");
     if (is(kFolderOffline))
-        return has(1) ? tr("The folder %1 is offline.").arg(a[0]) : tr("The folder is offline.");
+        return has(1) ? ReasonText::tr("The folder %1 is offline.").arg(a[0])
+                      : ReasonText::tr("The folder is offline.");
     if (is(kStaleModel))
-        return tr("Indexed by another model: index it again.");
+        return ReasonText::tr("Indexed by another model: index it again.");
     return r.text;
 }
 
