@@ -4,6 +4,7 @@
 #include "model_session.h"
 #include "model_store.h"
 #include "preprocess.h"
+#include "runtime.h"
 
 #include <QFileInfo>
 #include <QRegularExpression>
@@ -73,8 +74,13 @@ flava::Precision precisionOption(const QCommandLineParser &parser, const QString
     const QString value = parser.value(name);
     if (value == QLatin1String("int8"))
         return flava::Precision::Int8;
+    if (value == QLatin1String("bf16"))
+        return flava::Precision::BFloat16;
+    if (value == QLatin1String("auto"))
+        return flava::bestCpuPrecision(); // runtime.h: by what this CPU runs fastest
     if (value != QLatin1String("fp32"))
-        throw CliError(QStringLiteral("--%1 must be fp32 or int8").arg(name), kExitUsage);
+        throw CliError(QStringLiteral("--%1 must be auto, fp32, bf16 or int8").arg(name),
+                       kExitUsage);
     return flava::Precision::Float32;
 }
 
@@ -82,7 +88,7 @@ flava::Precision precisionOption(const QCommandLineParser &parser, const QString
 
 std::shared_ptr<const ModelSession> openModel(const QString &dirArg,
                                               const QCommandLineParser &parser, bool needWeights,
-                                              flava::Precision queryPrecision)
+                                              flava::Precision queryPrecision, bool exactImages)
 {
     QString dir = dirArg;
     if (dir.isEmpty())
@@ -106,7 +112,8 @@ std::shared_ptr<const ModelSession> openModel(const QString &dirArg,
     else if (device != QLatin1String("auto"))
         throw CliError(QStringLiteral("--device must be cpu, cuda or auto"), kExitUsage);
     options.model.precision =
-        precisionOption(parser, QStringLiteral("precision"), flava::Precision::Float32);
+        precisionOption(parser, QStringLiteral("precision"),
+                        exactImages ? flava::Precision::Float32 : flava::bestCpuPrecision());
     options.model.textPrecision =
         precisionOption(parser, QStringLiteral("query-precision"), queryPrecision);
     try {
@@ -165,8 +172,10 @@ void addModelOptions(QCommandLineParser &parser)
                       QStringLiteral("cpu, cuda or auto (default: CUDA when available)."),
                       QStringLiteral("DEV")});
     parser.addOption({QStringLiteral("precision"),
-                      QStringLiteral("fp32 (default, exact) or int8 (CPU: ~2x faster image and ITM "
-                                     "encoders, vectors within cosine 0.999 of fp32)."),
+                      QStringLiteral("The image and ITM encoders': auto (default for index, "
+                                     "search and similar: bf16 on CPUs with AMX or AVX512_BF16, "
+                                     "int8 with VNNI, else fp32), fp32 (default for embed and "
+                                     "match: exact), bf16 or int8."),
                       QStringLiteral("P")});
     parser.addOption({QStringLiteral("query-precision"),
                       QStringLiteral("The text encoder's: int8 (default for search and similar: "

@@ -70,12 +70,14 @@ QString formatDuration(double seconds);
 
 // Opens a model folder (`dir` empty: $IMAGO_MODEL). Throws CliError naming the folder and the
 // problem.
-// The image and ITM encoders run in fp32 (the reference's arithmetic) unless --precision int8
-// asks for the ~2x faster dynamic int8 ones; the text encoder in `queryPrecision` unless
-// --query-precision says otherwise (see the README's performance section for measured quality).
+// The image and ITM encoders run as --precision says; without it, at the precision this CPU
+// runs fastest within the quality gates (`auto`, runtime.h bestCpuPrecision) or, with
+// exactImages, in fp32 (the reference's arithmetic: embed, match). The text encoder runs in
+// `queryPrecision` unless --query-precision says otherwise (see the README's performance
+// section for measured quality).
 std::shared_ptr<const ModelSession>
 openModel(const QString &dir, const QCommandLineParser &parser, bool needWeights = true,
-          flava::Precision queryPrecision = flava::Precision::Int8);
+          flava::Precision queryPrecision = flava::Precision::Int8, bool exactImages = false);
 
 // Decodes and preprocesses one image file into CHW floats for the model. Throws CliError
 // naming the file and the reason.

@@ -58,7 +58,8 @@ int runEmbed(const QStringList &args)
     if (!p.positionalArguments().isEmpty())
         throw CliError(QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments()[0]),
                        kExitUsage);
-    const auto m = openModel(p.value(QStringLiteral("model")), p, true, flava::Precision::Float32);
+    const auto m = openModel(p.value(QStringLiteral("model")), p, true, flava::Precision::Float32,
+                             /*exactImages=*/true);
     const std::size_t e = m->model()->embeddingDim();
 
     std::vector<float> pixels;
@@ -80,7 +81,8 @@ int runEmbed(const QStringList &args)
                                    {QStringLiteral("kind"), QStringLiteral("image")},
                                    {QStringLiteral("embedding"), toJsonArray(v, e)}});
         else
-            printLine(QStringLiteral("image %1  %2 dims  %3").arg(images[i]).arg(e).arg(preview(v, e)));
+            printLine(
+                QStringLiteral("image %1  %2 dims  %3").arg(images[i]).arg(e).arg(preview(v, e)));
     }
     for (qsizetype i = 0; i < texts.size(); ++i) {
         const float *v = textVectors.data() + i * e;
@@ -89,7 +91,10 @@ int runEmbed(const QStringList &args)
                                    {QStringLiteral("kind"), QStringLiteral("text")},
                                    {QStringLiteral("embedding"), toJsonArray(v, e)}});
         else
-            printLine(QStringLiteral("text  \"%1\"  %2 dims  %3").arg(texts[i]).arg(e).arg(preview(v, e)));
+            printLine(QStringLiteral("text  \"%1\"  %2 dims  %3")
+                          .arg(texts[i])
+                          .arg(e)
+                          .arg(preview(v, e)));
     }
     if (p.isSet(kJson))
         printJson(QJsonDocument(out));
@@ -100,7 +105,8 @@ int runMatch(const QStringList &args)
 {
     QCommandLineParser p;
     addModelOptions(p);
-    p.addOption({QStringLiteral("image"), QStringLiteral("The image file."), QStringLiteral("FILE")});
+    p.addOption(
+        {QStringLiteral("image"), QStringLiteral("The image file."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("text"), QStringLiteral("The text."), QStringLiteral("STR")});
     p.addOption(kJson);
     p.addOption(kFast);
@@ -110,24 +116,26 @@ int runMatch(const QStringList &args)
                                   "{\"image\", \"text\", \"itm_logits\": [no, yes], "
                                   "\"match_probability\"}.")))
         return 0;
-    if (p.values(QStringLiteral("image")).size() != 1 || p.values(QStringLiteral("text")).size() != 1)
+    if (p.values(QStringLiteral("image")).size() != 1 ||
+        p.values(QStringLiteral("text")).size() != 1)
         throw CliError(QStringLiteral("match needs exactly one --image FILE and one --text STR"),
                        kExitUsage);
     const QString image = p.value(QStringLiteral("image"));
     const QString text = p.value(QStringLiteral("text"));
-    const auto m = openModel(p.value(QStringLiteral("model")), p, true, flava::Precision::Float32);
+    const auto m = openModel(p.value(QStringLiteral("model")), p, true, flava::Precision::Float32,
+                             /*exactImages=*/true);
     const auto chw = preprocessImage(image, m->preprocess(), p.isSet(kFast));
     const auto enc = m->model()->encodeImages(chw, 1);
     const auto ids = m->tokenizer().encode(text.toStdString()).ids;
     const std::shared_ptr<const flava::ImageStates> states[] = {enc[0].states};
     const auto score = m->model()->match(states, ids).at(0);
     if (p.isSet(kJson)) {
-        printJson(QJsonDocument(QJsonObject{
-            {QStringLiteral("image"), image},
-            {QStringLiteral("text"), text},
-            {QStringLiteral("itm_logits"),
-             QJsonArray{double(score.logitNoMatch), double(score.logitMatch)}},
-            {QStringLiteral("match_probability"), double(score.probability)}}));
+        printJson(QJsonDocument(
+            QJsonObject{{QStringLiteral("image"), image},
+                        {QStringLiteral("text"), text},
+                        {QStringLiteral("itm_logits"),
+                         QJsonArray{double(score.logitNoMatch), double(score.logitMatch)}},
+                        {QStringLiteral("match_probability"), double(score.probability)}}));
     } else {
         printLine(QStringLiteral("%1  \"%2\"  match probability %3  (logits %4, %5)")
                       .arg(image, text)
@@ -171,7 +179,8 @@ int runTokenize(const QStringList &args)
     } else {
         QStringList parts;
         for (std::size_t i = 0; i < t.tokens.size(); ++i)
-            parts << QStringLiteral("%1(%2)").arg(QString::fromStdString(t.tokens[i])).arg(t.ids[i]);
+            parts
+                << QStringLiteral("%1(%2)").arg(QString::fromStdString(t.tokens[i])).arg(t.ids[i]);
         printLine(parts.join(QLatin1Char(' ')));
         for (const auto &w : t.unknownWords)
             std::fprintf(stderr, "imago-cli tokenize: warning: the model cannot read '%s'\n",

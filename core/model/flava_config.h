@@ -12,7 +12,21 @@
 
 namespace imago::flava {
 
-enum class Activation { Gelu, GeluTanh, Relu, QuickGelu };
+// How the encoder blocks' linear layers compute (flava_model.h says what each costs).
+enum class Precision
+{
+    Float32,
+    Int8,
+    BFloat16
+};
+
+enum class Activation
+{
+    Gelu,
+    GeluTanh,
+    Relu,
+    QuickGelu
+};
 
 struct EncoderConfig
 {

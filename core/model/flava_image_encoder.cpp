@@ -32,20 +32,20 @@ EncoderOutput FlavaImageEncoderImpl::forward(const at::Tensor &pixels, bool keep
     // gather patches row-major and do a single GEMM.
     const auto patches = pixels.reshape({b, c, g, p, g, p})
                              .permute({0, 2, 4, 1, 3, 5})
-                             .reshape({b, g * g, c * p * p});               // [B, N, C*p*p]
+                             .reshape({b, g * g, c * p * p}); // [B, N, C*p*p]
     auto x = at::addmm(m_patchBias, patches.reshape({b * g * g, c * p * p}), m_patchWeight)
-                 .view({b, g * g, -1});                                    // [B, N, D]
+                 .view({b, g * g, -1});                                             // [B, N, D]
     x = at::cat({cls_token.expand({b, 1, x.size(2)}), x}, 1) + position_embeddings; // [B, 1+N, D]
     return m_stack.run(std::move(x), at::Tensor(), keepAllStates);
 }
 
-void FlavaImageEncoderImpl::finalize(bool int8)
+void FlavaImageEncoderImpl::finalize(Precision precision)
 {
     const auto projection = named_parameters(true);
     const auto &w = projection["embeddings.patch_embeddings.projection.weight"]; // [D, C, p, p]
-    m_patchWeight = w.reshape({w.size(0), -1}).t().contiguous();               // [C*p*p, D]
+    m_patchWeight = w.reshape({w.size(0), -1}).t().contiguous();                 // [C*p*p, D]
     m_patchBias = projection["embeddings.patch_embeddings.projection.bias"].contiguous();
-    m_stack.finalize(int8);
+    m_stack.finalize(precision);
 }
 
 } // namespace imago::flava

@@ -13,13 +13,13 @@ public:
     // pixels [B, C, S, S] normalised, S = image_size -> states [B, 1 + N, D]
     EncoderOutput forward(const at::Tensor &pixels, bool keepAllStates = false) const;
     at::Tensor pool(const at::Tensor &last) const { return m_stack.pool(last); }
-    void finalize(bool int8 = false);
+    void finalize(Precision precision = Precision::Float32);
     const ImageConfig &config() const { return m_cfg; }
 
 private:
     ImageConfig m_cfg;
     at::Tensor cls_token, position_embeddings; // [1, 1, D], [1, 1 + N, D]
-    at::Tensor m_patchWeight, m_patchBias;   // the Conv2d's weight as a [C*p*p, D] GEMM operand
+    at::Tensor m_patchWeight, m_patchBias;     // the Conv2d's weight as a [C*p*p, D] GEMM operand
     EncoderStack m_stack;
 };
 TORCH_MODULE(FlavaImageEncoder);

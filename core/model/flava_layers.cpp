@@ -19,10 +19,14 @@ at::Tensor additiveMask(const at::Tensor &keepMask)
 at::Tensor activate(const at::Tensor &x, Activation act)
 {
     switch (act) {
-    case Activation::Gelu: return at::gelu(x);
-    case Activation::GeluTanh: return at::gelu(x, "tanh");
-    case Activation::Relu: return at::relu(x);
-    case Activation::QuickGelu: return x * at::sigmoid(1.702 * x);
+    case Activation::Gelu:
+        return at::gelu(x);
+    case Activation::GeluTanh:
+        return at::gelu(x, "tanh");
+    case Activation::Relu:
+        return at::relu(x);
+    case Activation::QuickGelu:
+        return x * at::sigmoid(1.702 * x);
     }
     return x;
 }
@@ -42,10 +46,23 @@ at::Tensor LinearOp::operator()(const at::Tensor &x) const
         }
         return packed->apply_dynamic(x, false);
     }
+    if (m_bf16)
+        return at::linear(x.to(at::kBFloat16), m_weight, m_bias).to(at::kFloat);
     return at::linear(x, m_weight, m_bias);
 }
 
-bool LinearOp::quantized() const { return m_packed != nullptr; }
+void LinearOp::toBfloat16()
+{
+    m_weight = m_weight.to(at::kBFloat16).contiguous();
+    if (m_bias.defined())
+        m_bias = m_bias.to(at::kBFloat16);
+    m_bf16 = true;
+}
+
+bool LinearOp::quantized() const
+{
+    return m_packed != nullptr;
+}
 
 void LinearOp::quantize()
 {
@@ -55,15 +72,17 @@ void LinearOp::quantize()
     const auto scales = (std::get<0>(w.abs().max(1)) / 127.0).clamp_min(1e-12).to(at::kDouble);
     const auto zeroPoints = at::zeros({w.size(0)}, at::kLong);
     const auto qw = at::quantize_per_channel(w, scales, zeroPoints, 0, at::kQInt8);
-    static const auto prepack =
-        c10::Dispatcher::singleton()
-            .findSchemaOrThrow("quantized::linear_prepack", "")
-            .typed<c10::intrusive_ptr<LinearPackedParamsBase>(at::Tensor, c10::optional<at::Tensor>)>();
-    auto packed = prepack.call(qw, m_bias.defined() ? c10::optional<at::Tensor>(m_bias) : c10::nullopt);
+    static const auto prepack = c10::Dispatcher::singleton()
+                                    .findSchemaOrThrow("quantized::linear_prepack", "")
+                                    .typed<c10::intrusive_ptr<LinearPackedParamsBase>(
+                                        at::Tensor, c10::optional<at::Tensor>)>();
+    auto packed =
+        prepack.call(qw, m_bias.defined() ? c10::optional<at::Tensor>(m_bias) : c10::nullopt);
     // Hold the intrusive_ptr's reference in a shared_ptr with a releasing deleter.
     LinearPackedParamsBase *raw = packed.release();
     m_packed = std::shared_ptr<void>(raw, [](void *p) {
-        c10::intrusive_ptr<LinearPackedParamsBase>::reclaim(static_cast<LinearPackedParamsBase *>(p));
+        c10::intrusive_ptr<LinearPackedParamsBase>::reclaim(
+            static_cast<LinearPackedParamsBase *>(p));
     });
 }
 
@@ -92,7 +111,7 @@ FlavaLayerImpl::FlavaLayerImpl(const EncoderConfig &cfg) : m_cfg(cfg)
     layernorm_after = register_module("layernorm_after", layerNorm(d, cfg.layerNormEps));
 }
 
-void FlavaLayerImpl::finalize(bool int8)
+void FlavaLayerImpl::finalize(Precision precision)
 {
     m_qkv = LinearOp(at::cat({query->weight, key->weight, value->weight}, 0).contiguous(),
                      m_cfg.qkvBias ? at::cat({query->bias, key->bias, value->bias}, 0).contiguous()
@@ -100,9 +119,12 @@ void FlavaLayerImpl::finalize(bool int8)
     m_attentionOutput = LinearOp(attention_output->weight, attention_output->bias);
     m_intermediate = LinearOp(intermediate->weight, intermediate->bias);
     m_output = LinearOp(output->weight, output->bias);
-    if (int8)
-        for (LinearOp *op : {&m_qkv, &m_attentionOutput, &m_intermediate, &m_output})
+    for (LinearOp *op : {&m_qkv, &m_attentionOutput, &m_intermediate, &m_output}) {
+        if (precision == Precision::Int8)
             op->quantize();
+        else if (precision == Precision::BFloat16)
+            op->toBfloat16();
+    }
 }
 
 at::Tensor FlavaLayerImpl::forward(const at::Tensor &x, const at::Tensor &bias) const
@@ -111,18 +133,18 @@ at::Tensor FlavaLayerImpl::forward(const at::Tensor &x, const at::Tensor &bias) 
     const int64_t h = m_cfg.numAttentionHeads, dh = d / h;
 
     const auto normed = call(layernorm_before, x);
-    const auto qkv = m_qkv(normed);                                      // [B, S, 3D]
+    const auto qkv = m_qkv(normed);                                         // [B, S, 3D]
     const auto heads = qkv.view({b, s, 3, h, dh}).permute({2, 0, 3, 1, 4}); // [3, B, H, S, Dh]
-    const auto q = heads[0], k = heads[1], v = heads[2];                 // [B, H, S, Dh]
+    const auto q = heads[0], k = heads[1], v = heads[2];                    // [B, H, S, Dh]
     auto scores = at::matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh)));
     if (bias.defined())
-        scores.add_(bias);                                               // [B, H, S, S]
+        scores.add_(bias); // [B, H, S, S]
     const auto probs = at::softmax(scores, -1);
     const auto context = at::matmul(probs, v).permute({0, 2, 1, 3}).reshape({b, s, d});
-    const auto hAfterAttention = x + m_attentionOutput(context);  // [B, S, D]
+    const auto hAfterAttention = x + m_attentionOutput(context); // [B, S, D]
 
     const auto mlp = activate(m_intermediate(call(layernorm_after, hAfterAttention)),
-                              m_cfg.hiddenAct);                           // [B, S, I]
+                              m_cfg.hiddenAct); // [B, S, I]
     return hAfterAttention + m_output(mlp);
 }
 
@@ -159,10 +181,10 @@ at::Tensor EncoderStack::pool(const at::Tensor &last) const
     return at::tanh(call(m_pooler, last.select(1, 0)));
 }
 
-void EncoderStack::finalize(bool int8)
+void EncoderStack::finalize(Precision precision)
 {
     for (auto &layer : m_layers)
-        layer->finalize(int8);
+        layer->finalize(precision);
 }
 
 } // namespace imago::flava

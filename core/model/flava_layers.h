@@ -43,14 +43,21 @@ class LinearOp
 {
 public:
     LinearOp() = default;
-    LinearOp(at::Tensor weight, at::Tensor bias) : m_weight(std::move(weight)), m_bias(std::move(bias)) {}
+    LinearOp(at::Tensor weight, at::Tensor bias)
+        : m_weight(std::move(weight)), m_bias(std::move(bias))
+    {
+    }
     at::Tensor operator()(const at::Tensor &x) const;
     void quantize();
     bool quantized() const;
+    // Holds the weights in bf16 and runs the GEMM in bf16 (input cast in, output cast back to
+    // fp32), so the layer's interface stays fp32.
+    void toBfloat16();
 
 private:
     at::Tensor m_weight, m_bias;
     std::shared_ptr<void> m_packed; // LinearPackedParamsBase, kept out of this header
+    bool m_bf16 = false;
 };
 
 // A module with no parameters of its own, used to reproduce the checkpoint's key nesting.
@@ -64,9 +71,9 @@ public:
     explicit FlavaLayerImpl(const EncoderConfig &cfg);
     // x [B, S, D]; bias undefined or [B, 1, 1, S] -> [B, S, D]
     at::Tensor forward(const at::Tensor &x, const at::Tensor &bias) const;
-    // Fuses query/key/value into one GEMM and, with int8, quantizes the block's linear maps;
-    // call once after the weights are loaded.
-    void finalize(bool int8);
+    // Fuses query/key/value into one GEMM and, with Int8 or BFloat16, converts the block's
+    // linear maps; call once after the weights are loaded.
+    void finalize(Precision precision);
 
 private:
     EncoderConfig m_cfg;
@@ -93,7 +100,7 @@ public:
     EncoderStack(torch::nn::Module &owner, const EncoderConfig &cfg);
     EncoderOutput run(at::Tensor x, const at::Tensor &bias, bool keepAllStates) const;
     at::Tensor pool(const at::Tensor &last) const; // [B, S, D] -> [B, D]
-    void finalize(bool int8);
+    void finalize(Precision precision);
 
 private:
     std::vector<FlavaLayer> m_layers;

@@ -134,9 +134,8 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     p->net = FlavaNet(p->cfg);
     p->net->load(checkpoint);
     if (!cuda &&
-        (options.precision == Precision::Int8 || options.textPrecision == Precision::Int8)) {
-        p->net->finalize(options.precision == Precision::Int8,
-                         options.textPrecision == Precision::Int8);
+        (options.precision != Precision::Float32 || options.textPrecision != Precision::Float32)) {
+        p->net->finalize(options.precision, options.textPrecision);
         p->precision = options.precision;
         p->textPrecision = options.textPrecision;
     }
@@ -160,8 +159,7 @@ FlavaModel::createRandom(const FlavaConfig &config, const ModelOptions &options,
     at::manual_seed(seed);
     p->net = FlavaNet(config);
     p->net->eval();
-    p->net->finalize(options.precision == Precision::Int8,
-                     options.textPrecision == Precision::Int8);
+    p->net->finalize(options.precision, options.textPrecision);
     p->precision = options.precision;
     p->textPrecision = options.textPrecision;
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));

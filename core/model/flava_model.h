@@ -28,19 +28,26 @@
 
 namespace imago::flava {
 
-enum class Device { Auto, Cpu, Cuda };
+enum class Device
+{
+    Auto,
+    Cpu,
+    Cuda
+};
 
-// Float32: exact (the reference's arithmetic). Int8: on CPU, the encoder blocks' linear layers
-// run as dynamic int8 (~2x faster for images, ~3x for a short query, which is bound by reading
-// the weights; embeddings agree with fp32 to cosine >= 0.99, see tst_flavatoy). On CUDA the
-// model always runs in half precision.
-enum class Precision { Float32, Int8 };
+// Precision (flava_config.h) - Float32: exact (the reference's arithmetic). Int8: on CPU, the
+// encoder blocks' linear layers run as dynamic int8 (~2x faster for images, ~3x for a short
+// query, which is bound by reading the weights; embeddings agree with fp32 to cosine >= 0.99,
+// see tst_flavatoy). BFloat16: those layers' weights are converted to bf16 once at load and
+// their GEMMs run in bf16 with fp32 accumulation (AMX / AVX512_BF16: several times fp32's
+// speed; elsewhere far slower - see bestCpuPrecision()); LayerNorm, attention scores, softmax
+// and the residual stream stay fp32. On CUDA the model always runs in half precision.
 
 struct ModelOptions
 {
-    Device device = Device::Auto; // Auto: CUDA when LibTorch has it, else CPU
-    int threads = 0;              // CPU intra-op threads; 0 = the cores idle right now
-    Precision precision = Precision::Float32;     // image and multimodal encoders
+    Device device = Device::Auto;             // Auto: CUDA when LibTorch has it, else CPU
+    int threads = 0;                          // CPU intra-op threads; 0 = the cores idle right now
+    Precision precision = Precision::Float32; // image and multimodal encoders
     Precision textPrecision = Precision::Float32; // text encoder (queries and ITM's text side)
 };
 
@@ -81,9 +88,9 @@ public:
     std::string deviceName() const; // "cpu" or "cuda:0"
     Precision precision() const;
     Precision textPrecision() const;
-    int imageSize() const;           // model input side, from the config
-    int embeddingDim() const;        // projection_dim
-    float temperature() const;       // exp(clamp(logit_scale)) for contrastive logits
+    int imageSize() const;     // model input side, from the config
+    int embeddingDim() const;  // projection_dim
+    float temperature() const; // exp(clamp(logit_scale)) for contrastive logits
 
     // pixels: count x C x S x S floats, normalised, NCHW. Returns count x E, rows unit length.
     std::vector<float> embedImages(std::span<const float> pixels, int count) const;

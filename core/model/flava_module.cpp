@@ -17,10 +17,10 @@ FlavaCoreImpl::FlavaCoreImpl(const FlavaConfig &cfg)
     image_model = register_module("image_model", FlavaImageEncoder(cfg.image));
     text_model = register_module("text_model", FlavaTextEncoder(cfg.text));
     multimodal_model = register_module("multimodal_model", FlavaMultimodalEncoder(cfg.multimodal));
-    image_projection = register_module("image_projection",
-                                       tnn::Linear(cfg.image.hiddenSize, cfg.projectionDim));
-    text_projection = register_module("text_projection",
-                                      tnn::Linear(cfg.text.hiddenSize, cfg.projectionDim));
+    image_projection =
+        register_module("image_projection", tnn::Linear(cfg.image.hiddenSize, cfg.projectionDim));
+    text_projection =
+        register_module("text_projection", tnn::Linear(cfg.text.hiddenSize, cfg.projectionDim));
     image_to_mm_projection = register_module(
         "image_to_mm_projection", tnn::Linear(cfg.image.hiddenSize, cfg.multimodal.hiddenSize));
     text_to_mm_projection = register_module(
@@ -37,16 +37,26 @@ FlavaNetImpl::FlavaNetImpl(const FlavaConfig &cfg) : m_cfg(cfg)
 at::ScalarType torchScalarType(DType t)
 {
     switch (t) {
-    case DType::F32: return at::kFloat;
-    case DType::F16: return at::kHalf;
-    case DType::BF16: return at::kBFloat16;
-    case DType::F64: return at::kDouble;
-    case DType::I64: return at::kLong;
-    case DType::I32: return at::kInt;
-    case DType::I16: return at::kShort;
-    case DType::I8: return at::kChar;
-    case DType::U8: return at::kByte;
-    case DType::Bool: return at::kBool;
+    case DType::F32:
+        return at::kFloat;
+    case DType::F16:
+        return at::kHalf;
+    case DType::BF16:
+        return at::kBFloat16;
+    case DType::F64:
+        return at::kDouble;
+    case DType::I64:
+        return at::kLong;
+    case DType::I32:
+        return at::kInt;
+    case DType::I16:
+        return at::kShort;
+    case DType::I8:
+        return at::kChar;
+    case DType::U8:
+        return at::kByte;
+    case DType::Bool:
+        return at::kBool;
     }
     return at::kFloat;
 }
@@ -77,12 +87,11 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint)
                                                          shapeText(param.sizes()) + ")");
         if (!std::equal(view->shape.begin(), view->shape.end(), param.sizes().begin(),
                         param.sizes().end()))
-            throw CheckpointError(checkpoint.file(), "tensor '" + name + "' has shape " +
-                                                         shapeText(view->shape) +
-                                                         " but the config needs " +
-                                                         shapeText(param.sizes()));
-        if (view->dtype != DType::F32 && view->dtype != DType::F16 &&
-            view->dtype != DType::BF16 && view->dtype != DType::F64)
+            throw CheckpointError(checkpoint.file(),
+                                  "tensor '" + name + "' has shape " + shapeText(view->shape) +
+                                      " but the config needs " + shapeText(param.sizes()));
+        if (view->dtype != DType::F32 && view->dtype != DType::F16 && view->dtype != DType::BF16 &&
+            view->dtype != DType::F64)
             throw CheckpointError(checkpoint.file(), "tensor '" + name + "' has dtype " +
                                                          std::string(dtypeName(view->dtype)) +
                                                          ", not a floating-point type");
@@ -98,11 +107,11 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint)
     eval();
 }
 
-void FlavaNetImpl::finalize(bool int8, bool int8Text)
+void FlavaNetImpl::finalize(Precision precision, Precision textPrecision)
 {
-    flava->image_model->finalize(int8);
-    flava->text_model->finalize(int8Text);
-    flava->multimodal_model->finalize(int8);
+    flava->image_model->finalize(precision);
+    flava->text_model->finalize(textPrecision);
+    flava->multimodal_model->finalize(precision);
 }
 
 at::Tensor FlavaNetImpl::imageFeatures(const at::Tensor &imageLast) const

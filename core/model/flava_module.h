@@ -47,7 +47,8 @@ public:
     // calls it, and so must anyone who sets or moves parameters another way.
     // int8: the image and multimodal encoders' block linears run as dynamic int8; int8Text:
     // the text encoder's.
-    void finalize(bool int8 = false, bool int8Text = false);
+    void finalize(Precision precision = Precision::Float32,
+                  Precision textPrecision = Precision::Float32);
 
     const FlavaConfig &config() const { return m_cfg; }
 

@@ -17,7 +17,7 @@ public:
     EncoderOutput forward(const at::Tensor &ids, const at::Tensor &keepMask,
                           bool keepAllStates = false) const;
     at::Tensor pool(const at::Tensor &last) const { return m_stack.pool(last); }
-    void finalize(bool int8 = false) { m_stack.finalize(int8); }
+    void finalize(Precision precision = Precision::Float32) { m_stack.finalize(precision); }
     const TextConfig &config() const { return m_cfg; }
 
 private:

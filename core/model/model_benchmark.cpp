@@ -16,8 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-template<typename F>
-double medianSeconds(int reps, F &&f)
+template<typename F> double medianSeconds(int reps, F &&f)
 {
     std::vector<double> t;
     for (int i = 0; i < reps; ++i) {
@@ -139,7 +138,8 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
         const auto imageStates = at::randn({pairs, int64_t(tokens), im.hiddenSize});
         auto run = [&] {
             const auto text = net->flava->text_model->forward(ids, at::Tensor()).lastPreNorm;
-            const auto out = net->multimodal(imageStates, text.expand({pairs, -1, -1}), at::Tensor());
+            const auto out =
+                net->multimodal(imageStates, text.expand({pairs, -1, -1}), at::Tensor());
             at::softmax(net->itm(out.last), -1);
         };
         run();
@@ -148,10 +148,10 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
     auto itmFlops = [&](int pairs) {
         const double seq = 1 + tokens + 8;
         return transformerFlops(8, tx.hiddenSize, tx.intermediateSize, tx.numHiddenLayers) +
-               pairs * (2.0 * tokens * im.hiddenSize * mm.hiddenSize +
-                        2.0 * 8 * tx.hiddenSize * mm.hiddenSize +
-                        transformerFlops(seq, mm.hiddenSize, mm.intermediateSize,
-                                         mm.numHiddenLayers));
+               pairs *
+                   (2.0 * tokens * im.hiddenSize * mm.hiddenSize +
+                    2.0 * 8 * tx.hiddenSize * mm.hiddenSize +
+                    transformerFlops(seq, mm.hiddenSize, mm.intermediateSize, mm.numHiddenLayers));
     };
     std::vector<int> pairCounts{1, 10, 20, 50};
     if (options.quick)
@@ -168,7 +168,7 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
     }
 
     // Reduced precision: dynamic int8 linears in the image and multimodal encoders.
-    net->finalize(/*int8=*/true);
+    net->finalize(Precision::Int8);
     report.int8ImagesPerSecond = imageRate(report.bestBatch);
     add({"int8 image encoder, batch " + std::to_string(report.bestBatch),
          report.int8ImagesPerSecond, "images/s", imageFlops * report.int8ImagesPerSecond / 1e9, 0});

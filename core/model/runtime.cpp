@@ -77,7 +77,8 @@ int recommendedThreads()
     // Busy fraction of the whole machine (all cores), scaled to the cores we may use.
     const long onlineCores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
     const double busyCores = double(b.busy - a.busy) / double(total) * double(onlineCores);
-    const int idle = static_cast<int>(std::lround(double(cores) - std::min<double>(busyCores, cores)));
+    const int idle =
+        static_cast<int>(std::lround(double(cores) - std::min<double>(busyCores, cores)));
     return std::clamp(idle, 1, cores);
 }
 
@@ -89,7 +90,10 @@ int setModelThreads(int n)
     return at::get_num_threads();
 }
 
-int modelThreads() { return at::get_num_threads(); }
+int modelThreads()
+{
+    return at::get_num_threads();
+}
 
 void setWarningHandler(std::function<void(const std::string &)> handler)
 {
@@ -115,6 +119,75 @@ void warnIfSlowBlas()
                  "), about 30x slower than OpenBLAS. Install OpenBLAS to fix it: "
                  "sudo apt install libopenblas0-openmp");
     });
+}
+
+CpuFeatures parseCpuInfo(const std::string &text)
+{
+    CpuFeatures cpu;
+    std::istringstream lines(text);
+    std::string line;
+    bool flagsSeen = false;
+    while (std::getline(lines, line)) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos)
+            continue;
+        std::string key = line.substr(0, colon);
+        while (!key.empty() && (key.back() == ' ' || key.back() == '\t'))
+            key.pop_back();
+        const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+        if (key == "model name" && cpu.modelName.empty())
+            cpu.modelName = value;
+        if (key != "flags" || flagsSeen)
+            continue;
+        flagsSeen = true; // the first processor's; all cores of a machine share them
+        std::istringstream words(value);
+        std::string f;
+        while (words >> f) {
+            cpu.avx2 |= f == "avx2";
+            cpu.avx512f |= f == "avx512f";
+            cpu.avx512Bf16 |= f == "avx512_bf16";
+            cpu.amxBf16 |= f == "amx_bf16";
+            cpu.amxInt8 |= f == "amx_int8";
+            cpu.vnni |= f == "avx512_vnni" || f == "avx_vnni";
+        }
+    }
+    return cpu;
+}
+
+std::string CpuFeatures::summary() const
+{
+    std::string s;
+    const auto add = [&s](bool on, const char *name) {
+        if (on)
+            s += (s.empty() ? "" : " ") + std::string(name);
+    };
+    add(avx2, "avx2");
+    add(avx512f, "avx512f");
+    add(vnni, "vnni");
+    add(avx512Bf16, "avx512_bf16");
+    add(amxBf16, "amx_bf16");
+    add(amxInt8, "amx_int8");
+    return s.empty() ? "none of avx2/avx512/amx" : s;
+}
+
+const CpuFeatures &cpuFeatures()
+{
+    static const CpuFeatures cpu = [] {
+        std::ifstream in("/proc/cpuinfo");
+        std::stringstream text;
+        text << in.rdbuf();
+        return parseCpuInfo(text.str());
+    }();
+    return cpu;
+}
+
+Precision bestCpuPrecision(const CpuFeatures &cpu)
+{
+    if (cpu.amxBf16 || cpu.avx512Bf16)
+        return Precision::BFloat16;
+    if (cpu.vnni)
+        return Precision::Int8;
+    return Precision::Float32;
 }
 
 } // namespace imago::flava

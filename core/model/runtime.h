@@ -2,6 +2,8 @@
 // count, BLAS detection, and where the layer's warnings go. Qt-free, LibTorch-free header.
 #pragma once
 
+#include "flava_config.h"
+
 #include <functional>
 #include <string>
 
@@ -30,6 +32,31 @@ std::string blasLibrary();
 bool isReferenceBlas(const std::string &library);
 // Emits, once per process, a plain-words warning when the reference BLAS is in use.
 void warnIfSlowBlas();
+
+// What this CPU's matrix units can do, from /proc/cpuinfo's flags (read once per process; an
+// unreadable file gives all false). Tests must not depend on it: the CPU changes between runs.
+struct CpuFeatures
+{
+    bool avx2 = false;
+    bool avx512f = false;
+    bool avx512Bf16 = false; // AVX512_BF16: bf16 dot products
+    bool amxBf16 = false;    // AMX tiles with bf16 (Sapphire Rapids and later)
+    bool amxInt8 = false;
+    bool vnni = false; // AVX512_VNNI or AVX-VNNI: int8 dot products
+    std::string modelName;
+    // "avx2 avx512f avx512_bf16 amx_bf16 ...": the flags above that are set, for reports.
+    std::string summary() const;
+};
+const CpuFeatures &cpuFeatures();
+// Parses the text of a /proc/cpuinfo (the first processor's flags).
+CpuFeatures parseCpuInfo(const std::string &text);
+
+// The precision `auto` picks for the image and multimodal encoders on this CPU: bf16 where AMX
+// or AVX512_BF16 run it in hardware (several times fp32 on such a Xeon; embeddings within
+// cosine 0.9999 of fp32), int8 where VNNI int8 dot products exist without bf16, else fp32 (on
+// an AVX2-only EPYC bf16 ran 45x slower than fp32, and int8 moves the toy's R@1 by 0.05, more
+// than the 0.02 the default may cost).
+Precision bestCpuPrecision(const CpuFeatures &cpu = cpuFeatures());
 
 // Warnings of the model layer go here (default: one line on stderr).
 void setWarningHandler(std::function<void(const std::string &)> handler);

@@ -1,7 +1,8 @@
 // The public FlavaModel facade: embeddings and ITM through plain C++ types, on the reference
 // goldens and on the trained toy model, from one thread and from several.
-#include "flava_model.h"
 #include "checkpoint_error.h"
+#include "flava_model.h"
+#include "runtime.h"
 #include "tensor_compare.h"
 
 #include <QFile>
@@ -67,6 +68,50 @@ private Q_SLOTS:
         QCOMPARE(FlavaModel::load(kRef, {Device::Cpu, 1})->identity(), model->identity());
         QVERIFY(FlavaModel::load(kToy, {Device::Cpu, 1})->identity() != model->identity());
         QCOMPARE(model->temperature(), io.at("logit_scale.exp").item<float>());
+    }
+
+    void bf16MatchesReferenceGoldens()
+    {
+        // The bf16 path's quality gate on the reference's own outputs: every image and text
+        // vector within cosine 0.999 of the golden (checked on whatever CPU runs the test).
+        const auto b16 =
+            FlavaModel::load(kRef, {Device::Cpu, 1, Precision::BFloat16, Precision::BFloat16});
+        const auto rowCosines = [](const at::Tensor &a, const at::Tensor &b) {
+            return (a * b).sum(1) / (a.norm(2, 1) * b.norm(2, 1));
+        };
+        const auto img =
+            rowCosines(asTensor(b16->embedImages(pixels, 2), 2), io.at("image.embeds"));
+        const auto texts = unpaddedTexts(io.at("input_ids"), io.at("attention_mask"));
+        const auto txt = rowCosines(asTensor(b16->embedTexts(texts), 3), io.at("text.embeds"));
+        const double worstImage = img.min().item<double>(), worstText = txt.min().item<double>();
+        qInfo("bf16 vs reference: worst image cosine %.6f, worst text cosine %.6f", worstImage,
+              worstText);
+        QVERIFY2(worstImage >= 0.999, qPrintable(QString::number(worstImage)));
+        QVERIFY2(worstText >= 0.999, qPrintable(QString::number(worstText)));
+    }
+
+    void cpuFeaturesFromCpuInfo()
+    {
+        // Fixed texts, not this machine's: the choice must follow the flags.
+        const std::string xeon = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\n"
+                                 "flags\t\t: fpu sse avx2 avx512f avx512_vnni avx512_bf16 "
+                                 "amx_bf16 amx_tile amx_int8\n\nprocessor\t: 1\nflags\t\t: fpu\n";
+        const CpuFeatures x = parseCpuInfo(xeon);
+        QVERIFY(x.avx2 && x.avx512f && x.vnni && x.avx512Bf16 && x.amxBf16 && x.amxInt8);
+        QCOMPARE(QString::fromStdString(x.modelName), QStringLiteral("Intel(R) Xeon(R) Processor"));
+        QVERIFY(bestCpuPrecision(x) == Precision::BFloat16);
+        const CpuFeatures epyc =
+            parseCpuInfo("model name\t: AMD EPYC 7B13\nflags\t\t: fpu sse4_2 avx avx2 fma\n");
+        QVERIFY(epyc.avx2 && !epyc.avx512f && !epyc.amxBf16 && !epyc.avx512Bf16);
+        QVERIFY(bestCpuPrecision(epyc) == Precision::Float32);
+        const CpuFeatures cascade = parseCpuInfo("flags\t\t: avx2 avx512f avx512_vnni\n");
+        QVERIFY(bestCpuPrecision(cascade) == Precision::Int8);
+        QCOMPARE(QString::fromStdString(epyc.summary()), QStringLiteral("avx2"));
+        QVERIFY(bestCpuPrecision(parseCpuInfo("flags\t: fpu sse2\n")) == Precision::Float32);
+        QVERIFY(bestCpuPrecision(parseCpuInfo("")) == Precision::Float32);
+        // This machine's, for the log (never asserted).
+        qInfo("this CPU: %s (%s)", cpuFeatures().modelName.c_str(),
+              cpuFeatures().summary().c_str());
     }
 
     void embedImagesMatchesReference()
