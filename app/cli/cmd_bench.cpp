@@ -6,6 +6,7 @@
 #include "index_benchmark.h"
 #include "indexing_benchmark.h"
 #include "model_benchmark.h"
+#include "runtime.h"
 #include "search_benchmark.h"
 
 #include <QDir>
@@ -116,6 +117,10 @@ int runBench(const QStringList &args)
                 QStringLiteral("BLAS      %1%2")
                     .arg(QString::fromStdString(s.blas),
                          s.referenceBlas ? QStringLiteral("  (SLOW reference BLAS)") : QString()));
+            printLine(
+                QStringLiteral("CPU flags %1 (auto precision for images: %2)")
+                    .arg(QString::fromStdString(flava::cpuFeatures().summary()),
+                         QString::fromStdString(flava::precisionName(flava::bestCpuPrecision()))));
             printLine(QStringLiteral("LibTorch  %1, Qt %2, device %3")
                           .arg(QString::fromStdString(s.torchVersion),
                                QString::fromLatin1(qVersion()), QString::fromStdString(s.device)));
@@ -265,6 +270,20 @@ int runBench(const QStringList &args)
                                     {QStringLiteral("unit"), QString::fromStdString(r.unit)},
                                     {QStringLiteral("gflops"), r.gflops},
                                     {QStringLiteral("of_ceiling"), r.ofCeiling}});
+        QJsonObject byPrecision;
+        if (runModel) {
+            byPrecision.insert(
+                QStringLiteral("fp32"),
+                QJsonObject{{QStringLiteral("images_per_second"), model.bestImagesPerSecond},
+                            {QStringLiteral("text8_ms"), model.text8Ms},
+                            {QStringLiteral("rerank20_ms"), model.itm20Ms}});
+            for (const auto &[name, f] : model.reduced)
+                byPrecision.insert(
+                    QString::fromStdString(name),
+                    QJsonObject{{QStringLiteral("images_per_second"), f.imagesPerSecond},
+                                {QStringLiteral("text8_ms"), f.text8Ms},
+                                {QStringLiteral("rerank20_ms"), f.rerank20Ms}});
+        }
         printJson(QJsonDocument(QJsonObject{
             {QStringLiteral("system"),
              QJsonObject{{QStringLiteral("cpu"), QString::fromStdString(s.cpu)},
@@ -308,6 +327,13 @@ int runBench(const QStringList &args)
                                                   {QStringLiteral("peak"), e2e.rssPeakMb},
                                                   {QStringLiteral("end"), e2e.rssEndMb}})
                          : QJsonValue()},
+            {QStringLiteral("cpu_features"),
+             QString::fromStdString(flava::cpuFeatures().summary())},
+            {QStringLiteral("auto_precision"),
+             QString::fromStdString(flava::precisionName(flava::bestCpuPrecision()))},
+            {QStringLiteral("bf16_gemm_gflops"),
+             num(runModel && model.bf16GemmGflops > 0, model.bf16GemmGflops)},
+            {QStringLiteral("by_precision"), byPrecision},
             {QStringLiteral("model_rows"), rows}}));
     }
     return 0;

@@ -83,20 +83,33 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
 
     c10::InferenceMode guard;
     const FlavaConfig cfg; // flava-full defaults
-    at::manual_seed(0);
-    FlavaNet net(cfg);
-    net->finalize();
-    net->eval();
     const int reps = options.quick ? 2 : 3;
-
-    // Image encoder + projection (what indexing runs per photo).
     const auto &im = cfg.image;
+    const auto &tx = cfg.text;
+    const auto &mm = cfg.multimodal;
     const double tokens = 1 + im.numPatches();
     const double imageFlops =
         2.0 * im.numPatches() * (im.numChannels * im.patchSize * im.patchSize) * im.hiddenSize +
         transformerFlops(tokens, im.hiddenSize, im.intermediateSize, im.numHiddenLayers) +
         2.0 * im.hiddenSize * cfg.projectionDim;
-    auto imageRate = [&](int batch) {
+    auto itmFlops = [&](int pairs) {
+        const double seq = 1 + tokens + 8;
+        return transformerFlops(8, tx.hiddenSize, tx.intermediateSize, tx.numHiddenLayers) +
+               pairs *
+                   (2.0 * tokens * im.hiddenSize * mm.hiddenSize +
+                    2.0 * 8 * tx.hiddenSize * mm.hiddenSize +
+                    transformerFlops(seq, mm.hiddenSize, mm.intermediateSize, mm.numHiddenLayers));
+    };
+
+    // One network per precision, each converted once as loading does (the same random weights).
+    auto makeNet = [&](Precision precision) {
+        at::manual_seed(0);
+        FlavaNet net(cfg);
+        net->finalize(precision, precision);
+        net->eval();
+        return net;
+    };
+    auto imageRate = [&](const FlavaNet &net, int batch) {
         const auto pixels = at::randn({batch, im.numChannels, im.imageSize, im.imageSize});
         auto run = [&] {
             const auto out = net->flava->image_model->forward(pixels);
@@ -105,36 +118,18 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
         run(); // warm-up
         return batch / medianSeconds(reps, run);
     };
-    for (int batch : options.imageBatches) {
-        const double ips = imageRate(batch);
-        if (ips > report.bestImagesPerSecond) {
-            report.bestImagesPerSecond = ips;
-            report.bestBatch = batch;
-        }
-        add({"image encoder, batch " + std::to_string(batch), ips, "images/s",
-             imageFlops * ips / 1e9, 0});
-    }
-
-    // Text queries (what every search runs once).
-    const auto &tx = cfg.text;
-    for (int len : {8, 77}) {
+    auto textSeconds = [&](const FlavaNet &net, int len) {
         const auto ids = at::randint(1000, 2000, {1, len}, at::kLong);
         auto run = [&] {
             const auto out = net->flava->text_model->forward(ids, at::Tensor());
             FlavaNetImpl::normalize(net->textFeatures(out.last));
         };
         run();
-        const double s = medianSeconds(reps * 3, run);
-        const double flops =
-            transformerFlops(len, tx.hiddenSize, tx.intermediateSize, tx.numHiddenLayers);
-        (len == 8 ? report.text8Ms : report.text77Ms) = s * 1e3;
-        add({"text query, " + std::to_string(len) + " tokens", s * 1e3, "ms", flops / s / 1e9, 0});
-    }
-
+        return medianSeconds(reps * 3, run);
+    };
     // ITM rerank: one 8-token query against P cached image states.
-    const auto &mm = cfg.multimodal;
-    const auto ids = at::randint(1000, 2000, {1, 8}, at::kLong);
-    auto itmSeconds = [&](int pairs) {
+    auto itmSeconds = [&](const FlavaNet &net, int pairs) {
+        const auto ids = at::randint(1000, 2000, {1, 8}, at::kLong);
         const auto imageStates = at::randn({pairs, int64_t(tokens), im.hiddenSize});
         auto run = [&] {
             const auto text = net->flava->text_model->forward(ids, at::Tensor()).lastPreNorm;
@@ -145,36 +140,84 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
         run();
         return medianSeconds(reps * (pairs == 1 ? 3 : 1), run);
     };
-    auto itmFlops = [&](int pairs) {
-        const double seq = 1 + tokens + 8;
-        return transformerFlops(8, tx.hiddenSize, tx.intermediateSize, tx.numHiddenLayers) +
-               pairs *
-                   (2.0 * tokens * im.hiddenSize * mm.hiddenSize +
-                    2.0 * 8 * tx.hiddenSize * mm.hiddenSize +
-                    transformerFlops(seq, mm.hiddenSize, mm.intermediateSize, mm.numHiddenLayers));
+    auto textRow = [&](const std::string &prefix, int len, double s) {
+        add({prefix + "text query, " + std::to_string(len) + " tokens", s * 1e3, "ms",
+             transformerFlops(len, tx.hiddenSize, tx.intermediateSize, tx.numHiddenLayers) / s /
+                 1e9,
+             0});
     };
-    std::vector<int> pairCounts{1, 10, 20, 50};
-    if (options.quick)
-        pairCounts = {1, 20};
-    for (int pairs : pairCounts) {
-        const double s = itmSeconds(pairs);
-        if (pairs == 1)
-            report.itm1Ms = s * 1e3;
-        if (pairs == 20)
-            report.itm20Ms = s * 1e3;
-        report.itmMs[pairs] = s * 1e3;
-        add({"ITM rerank, " + std::to_string(pairs) + (pairs == 1 ? " pair" : " pairs"), s * 1e3,
-             "ms", itmFlops(pairs) / s / 1e9, 0});
+    auto itmRow = [&](const std::string &prefix, int pairs, double s) {
+        add({prefix + "ITM rerank, " + std::to_string(pairs) + (pairs == 1 ? " pair" : " pairs"),
+             s * 1e3, "ms", itmFlops(pairs) / s / 1e9, 0});
+    };
+
+    {
+        const auto net = makeNet(Precision::Float32);
+        // Image encoder + projection (what indexing runs per photo).
+        for (int batch : options.imageBatches) {
+            const double ips = imageRate(net, batch);
+            if (ips > report.bestImagesPerSecond) {
+                report.bestImagesPerSecond = ips;
+                report.bestBatch = batch;
+            }
+            add({"image encoder, batch " + std::to_string(batch), ips, "images/s",
+                 imageFlops * ips / 1e9, 0});
+        }
+        // Text queries (what every search runs once).
+        for (int len : {8, 77}) {
+            const double s = textSeconds(net, len);
+            (len == 8 ? report.text8Ms : report.text77Ms) = s * 1e3;
+            textRow("", len, s);
+        }
+        std::vector<int> pairCounts{1, 10, 20, 50};
+        if (options.quick)
+            pairCounts = {1, 20};
+        for (int pairs : pairCounts) {
+            const double s = itmSeconds(net, pairs);
+            if (pairs == 1)
+                report.itm1Ms = s * 1e3;
+            if (pairs == 20)
+                report.itm20Ms = s * 1e3;
+            report.itmMs[pairs] = s * 1e3;
+            itmRow("", pairs, s);
+        }
     }
 
-    // Reduced precision: dynamic int8 linears in the image and multimodal encoders.
-    net->finalize(Precision::Int8);
-    report.int8ImagesPerSecond = imageRate(report.bestBatch);
-    add({"int8 image encoder, batch " + std::to_string(report.bestBatch),
-         report.int8ImagesPerSecond, "images/s", imageFlops * report.int8ImagesPerSecond / 1e9, 0});
-    const double s20 = itmSeconds(20);
-    report.int8Rerank20Ms = s20 * 1e3;
-    add({"int8 ITM rerank, 20 pairs", s20 * 1e3, "ms", itmFlops(20) / s20 / 1e9, 0});
+    // Reduced precisions, each at the fp32 encoder's best batch. bf16 only where the CPU has
+    // bf16 units: emulated, it is tens of times slower than fp32.
+    const CpuFeatures &cpu = cpuFeatures();
+    report.cpuFeatures = cpu.summary();
+    report.bestPrecision = precisionName(bestCpuPrecision(cpu));
+    std::vector<Precision> reduced{Precision::Int8};
+    if (cpu.avx512Bf16 || cpu.amxBf16) {
+        reduced.insert(reduced.begin(), Precision::BFloat16);
+        const int64_t n = 1536;
+        const auto a = at::randn({n, n}).to(at::kBFloat16), b = at::randn({n, n}).to(at::kBFloat16);
+        at::matmul(a, b);
+        const double s = medianSeconds(options.quick ? 3 : 7, [&] { at::matmul(a, b); });
+        report.bf16GemmGflops = 2.0 * n * n * n / s / 1e9;
+        add({"bf16 GEMM ceiling (1536^3)", report.bf16GemmGflops, "GFLOP/s", report.bf16GemmGflops,
+             0});
+    }
+    for (Precision precision : reduced) {
+        const auto net = makeNet(precision);
+        const std::string prefix = precisionName(precision) + " ";
+        PrecisionFigures f;
+        f.imagesPerSecond = imageRate(net, report.bestBatch);
+        add({prefix + "image encoder, batch " + std::to_string(report.bestBatch), f.imagesPerSecond,
+             "images/s", imageFlops * f.imagesPerSecond / 1e9, 0});
+        const double t8 = textSeconds(net, 8);
+        f.text8Ms = t8 * 1e3;
+        textRow(prefix, 8, t8);
+        const double s20 = itmSeconds(net, 20);
+        f.rerank20Ms = s20 * 1e3;
+        itmRow(prefix, 20, s20);
+        report.reduced[precisionName(precision)] = f;
+    }
+    if (report.reduced.count("int8")) {
+        report.int8ImagesPerSecond = report.reduced["int8"].imagesPerSecond;
+        report.int8Rerank20Ms = report.reduced["int8"].rerank20Ms;
+    }
     return report;
 }
 

@@ -41,6 +41,14 @@ struct SystemInfo
     std::string device;
 };
 
+// One reduced precision's figures (at the fp32 encoder's best batch).
+struct PrecisionFigures
+{
+    double imagesPerSecond = 0;
+    double text8Ms = 0;
+    double rerank20Ms = 0;
+};
+
 struct BenchmarkReport
 {
     SystemInfo system;
@@ -51,6 +59,10 @@ struct BenchmarkReport
     double text8Ms = 0, text77Ms = 0, itm1Ms = 0, itm20Ms = 0;
     double int8ImagesPerSecond = 0, int8Rerank20Ms = 0;
     std::map<int, double> itmMs; // rerank latency by R (warm: image states given)
+    double bf16GemmGflops = 0;   // 0: the CPU has no bf16 units (not measured)
+    std::map<std::string, PrecisionFigures> reduced; // "bf16", "int8"
+    std::string cpuFeatures;                         // CpuFeatures::summary()
+    std::string bestPrecision;                       // what auto picks for images here
 };
 
 // Sets the model's thread count as `threads` asks (0: the idle cores), then describes the

@@ -181,6 +181,19 @@ const CpuFeatures &cpuFeatures()
     return cpu;
 }
 
+std::string precisionName(Precision precision)
+{
+    switch (precision) {
+    case Precision::BFloat16:
+        return "bf16";
+    case Precision::Int8:
+        return "int8";
+    case Precision::Float32:
+        break;
+    }
+    return "fp32";
+}
+
 Precision bestCpuPrecision(const CpuFeatures &cpu)
 {
     if (cpu.amxBf16 || cpu.avx512Bf16)

@@ -57,6 +57,8 @@ CpuFeatures parseCpuInfo(const std::string &text);
 // an AVX2-only EPYC bf16 ran 45x slower than fp32, and int8 moves the toy's R@1 by 0.05, more
 // than the 0.02 the default may cost).
 Precision bestCpuPrecision(const CpuFeatures &cpu = cpuFeatures());
+// "fp32", "bf16", "int8": the names `--precision` takes.
+std::string precisionName(Precision precision);
 
 // Warnings of the model layer go here (default: one line on stderr).
 void setWarningHandler(std::function<void(const std::string &)> handler);

@@ -69,9 +69,49 @@ private:
     std::size_t m_used = 0;
 };
 
-bool cancelled(const std::atomic<bool> *cancel) { return cancel && cancel->load(); }
+bool cancelled(const std::atomic<bool> *cancel)
+{
+    return cancel && cancel->load();
+}
 
 } // namespace
+
+// The last few query vectors by token ids: a repeated query (typing, paging, a refreshed
+// filter) skips the text encoder. The text encoder is deterministic, so a hit is exact.
+class QueryCache
+{
+public:
+    static constexpr std::size_t kCapacity = 64;
+
+    std::vector<float> get(const std::vector<std::int64_t> &ids,
+                           const std::function<std::vector<float>()> &compute)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            for (auto it = m_entries.begin(); it != m_entries.end(); ++it)
+                if (it->first == ids) {
+                    m_entries.splice(m_entries.begin(), m_entries, it);
+                    return it->second;
+                }
+        }
+        auto vector = compute(); // outside the lock: searches on other threads go on
+        std::lock_guard lock(m_mutex);
+        m_entries.emplace_front(ids, vector);
+        if (m_entries.size() > kCapacity)
+            m_entries.pop_back();
+        return vector;
+    }
+
+    std::size_t size() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_entries.size();
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    std::list<std::pair<std::vector<std::int64_t>, std::vector<float>>> m_entries;
+};
 
 struct SearchEngine::Private
 {
@@ -79,6 +119,7 @@ struct SearchEngine::Private
     const Library &library;
     SearchEngineOptions options;
     mutable StateCache cache;
+    mutable QueryCache queries;
     mutable std::mutex catalogMutex;
     mutable std::unique_ptr<Catalog> catalog; // read-only, for result details
 
@@ -91,6 +132,11 @@ struct SearchEngine::Private
     {
         const auto &im = model->config().image;
         return std::size_t(1 + im.numPatches()) * im.hiddenSize * sizeof(float);
+    }
+
+    std::vector<float> embedQuery(const std::vector<std::int64_t> &ids) const
+    {
+        return queries.get(ids, [&] { return model->model()->embedTexts({ids}); });
     }
 
     Catalog &catalogLocked() const
@@ -129,7 +175,8 @@ struct SearchEngine::Private
         filter.capturedTo = o.capturedTo;
         const int top = std::max(1, o.top);
         // Ask for more when a filter applied afterwards (format, self-exclusion) may thin out.
-        const std::size_t k = std::size_t(top) * (o.formats.isEmpty() ? 1 : 4) + (excludeId ? 1 : 0);
+        const std::size_t k =
+            std::size_t(top) * (o.formats.isEmpty() ? 1 : 4) + (excludeId ? 1 : 0);
         const auto hits = library.search(vector, k, filter);
         QSet<QString> formats;
         for (const auto &f : o.formats)
@@ -189,7 +236,9 @@ struct SearchEngine::Private
             std::vector<std::size_t> ok;
             for (std::size_t j = start; j < std::min(todo.size(), start + kBatch); ++j) {
                 std::vector<float> chw(floats);
-                if (preprocessImageFile(candidates[todo[j]].path, pre, options.fastDecode, chw.data()).ok()) {
+                if (preprocessImageFile(candidates[todo[j]].path, pre, options.fastDecode,
+                                        chw.data())
+                        .ok()) {
                     pixels.insert(pixels.end(), chw.begin(), chw.end());
                     ok.push_back(todo[j]);
                 }
@@ -209,7 +258,8 @@ struct SearchEngine::Private
                 const QStringList &negatives, const SearchOptions &o,
                 const std::atomic<bool> *cancel) const
     {
-        const std::size_t n = std::min<std::size_t>(r.results.size(), std::size_t(std::max(0, o.rerank)));
+        const std::size_t n =
+            std::min<std::size_t>(r.results.size(), std::size_t(std::max(0, o.rerank)));
         if (n == 0 || textIds.empty())
             return;
         std::vector<SearchResult> head(r.results.begin(), r.results.begin() + n);
@@ -285,13 +335,21 @@ SearchEngine::SearchEngine(std::shared_ptr<const ModelSession> model, const Libr
 
 SearchEngine::~SearchEngine() = default;
 
-std::size_t SearchEngine::cachedStates() const { return d->cache.size(); }
+std::size_t SearchEngine::cachedStates() const
+{
+    return d->cache.size();
+}
+
+std::size_t SearchEngine::cachedQueries() const
+{
+    return d->queries.size();
+}
 
 std::pair<QString, QStringList> SearchEngine::parseQuery(const QString &query)
 {
     QStringList positive, negative;
-    for (const QString &word : query.split(QRegularExpression(QStringLiteral("\\s+")),
-                                           Qt::SkipEmptyParts)) {
+    for (const QString &word :
+         query.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts)) {
         if (word.size() > 1 && word.startsWith(QLatin1Char('-')))
             negative << word.mid(1);
         else
@@ -300,9 +358,10 @@ std::pair<QString, QStringList> SearchEngine::parseQuery(const QString &query)
     return {positive.join(QLatin1Char(' ')), negative};
 }
 
-SearchResponse SearchEngine::search(const QString &query, const SearchOptions &options,
-                                    const std::function<void(const SearchResponse &)> &onVectorResults,
-                                    const std::atomic<bool> *cancel) const
+SearchResponse
+SearchEngine::search(const QString &query, const SearchOptions &options,
+                     const std::function<void(const SearchResponse &)> &onVectorResults,
+                     const std::atomic<bool> *cancel) const
 {
     const auto [text, negatives] = parseQuery(query);
     QStringList warnings;
@@ -318,7 +377,7 @@ SearchResponse SearchEngine::search(const QString &query, const SearchOptions &o
         }))
         warnings << QStringLiteral("The model understood none of the query's words: results "
                                    "are not meaningful");
-    const auto vector = d->model->model()->embedTexts({ids});
+    const auto vector = d->embedQuery(ids);
     SearchResponse r = d->vectorSearch(query, vector, options, 0);
     r.warnings = warnings;
     if (cancelled(cancel)) {
@@ -338,10 +397,10 @@ SearchResponse SearchEngine::search(const QString &query, const SearchOptions &o
     return r;
 }
 
-SearchResponse SearchEngine::similar(const QString &photoPath, const QString &text,
-                                     const SearchOptions &options,
-                                     const std::function<void(const SearchResponse &)> &onVectorResults,
-                                     const std::atomic<bool> *cancel) const
+SearchResponse
+SearchEngine::similar(const QString &photoPath, const QString &text, const SearchOptions &options,
+                      const std::function<void(const SearchResponse &)> &onVectorResults,
+                      const std::atomic<bool> *cancel) const
 {
     std::optional<PhotoRecord> rec;
     std::optional<std::vector<float>> stored;
@@ -362,7 +421,7 @@ SearchResponse SearchEngine::similar(const QString &photoPath, const QString &te
     std::vector<std::int64_t> ids;
     if (!text.trimmed().isEmpty()) {
         ids = d->tokenize(text, warnings);
-        const auto t = d->model->model()->embedTexts({ids});
+        const auto t = d->embedQuery(ids);
         double norm = 0;
         for (std::size_t i = 0; i < q.size(); ++i) {
             q[i] += t[i];
@@ -372,8 +431,8 @@ SearchResponse SearchEngine::similar(const QString &photoPath, const QString &te
         for (auto &x : q)
             x *= inv;
     }
-    SearchResponse r = d->vectorSearch(text.isEmpty() ? photoPath : photoPath + " + " + text, q,
-                                       options, rec->id);
+    SearchResponse r =
+        d->vectorSearch(text.isEmpty() ? photoPath : photoPath + " + " + text, q, options, rec->id);
     r.warnings = warnings;
     if (onVectorResults)
         onVectorResults(r);

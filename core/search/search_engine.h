@@ -36,8 +36,12 @@ struct SearchOptions
     double minProbability = 0; // > 0: keep only reranked results at least this likely
     QString under;             // only photos below this folder
     QDateTime capturedFrom, capturedTo; // capture-date range (EXIF), inclusive
-    QStringList formats;       // e.g. {"jpeg", "heic"}; empty: all
-    enum class Sort { Relevance, DateNewestFirst } sort = Sort::Relevance;
+    QStringList formats;                // e.g. {"jpeg", "heic"}; empty: all
+    enum class Sort
+    {
+        Relevance,
+        DateNewestFirst
+    } sort = Sort::Relevance;
     double negativeThreshold = 0.5; // a candidate matching a "-term" above this is dropped
 };
 
@@ -45,9 +49,9 @@ struct SearchResult
 {
     std::int64_t photoId = 0;
     QString path;
-    float score = 0;                          // cosine similarity to the query
-    std::optional<float> matchProbability;    // ITM, once reranked
-    int rankBeforeRerank = 0;                 // 1-based position in vector order
+    float score = 0;                       // cosine similarity to the query
+    std::optional<float> matchProbability; // ITM, once reranked
+    int rankBeforeRerank = 0;              // 1-based position in vector order
     int width = 0, height = 0;
     QString format;
     QDateTime capturedAt;
@@ -91,6 +95,8 @@ public:
     static std::pair<QString, QStringList> parseQuery(const QString &query);
 
     std::size_t cachedStates() const;
+    // Query vectors held for repeated queries (the last 64 distinct token sequences).
+    std::size_t cachedQueries() const;
 
 private:
     struct Private;

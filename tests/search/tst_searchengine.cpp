@@ -236,6 +236,36 @@ private Q_SLOTS:
         QCOMPARE(parsed.second, (QStringList{"people", "dog"}));
     }
 
+    void repeatedQueriesComeFromTheCache()
+    {
+        const SearchEngine engine(session, *exact);
+        SearchOptions o;
+        o.top = 10;
+        o.rerank = 0;
+        auto scores = [](const SearchResponse &r) {
+            std::vector<std::pair<QString, float>> v;
+            for (const auto &x : r.results)
+                v.emplace_back(x.path, x.score);
+            return v;
+        };
+        const auto first = engine.search(QStringLiteral("a red circle"), o);
+        QCOMPARE(engine.cachedQueries(), std::size_t(1));
+        QCOMPARE(first.results.size(), std::size_t(10));
+        // The same words (other spacing, case) are the same tokens: a cache hit, same scores
+        // bit for bit as a fresh engine computing them.
+        const auto again = engine.search(QStringLiteral("  A red   circle"), o);
+        QCOMPARE(engine.cachedQueries(), std::size_t(1));
+        QVERIFY(scores(again) == scores(first));
+        const SearchEngine fresh(session, *exact);
+        QVERIFY(scores(fresh.search(QStringLiteral("a red circle"), o)) == scores(first));
+        // Distinct queries fill the cache up to its bound; the oldest is computed anew.
+        for (int i = 0; i < 70; ++i)
+            engine.search(QStringLiteral("a blue square %1").arg(i), o);
+        QCOMPARE(engine.cachedQueries(), std::size_t(64));
+        QVERIFY(scores(engine.search(QStringLiteral("a red circle"), o)) == scores(first));
+        QCOMPARE(engine.cachedQueries(), std::size_t(64));
+    }
+
     void unreadableQueryWarns()
     {
         const SearchEngine engine(session, *exact);
