@@ -29,6 +29,7 @@ public:
     const std::vector<TensorView> &tensors() const { return m_tensors; }
     const std::filesystem::path &file() const { return m_map.path(); }
     std::span<const std::uint8_t> bytes() const { return m_map.bytes(); }
+    void dropResident() const { m_map.dropResident(); }
 
 private:
     void readSafetensors();

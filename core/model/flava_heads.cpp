@@ -7,8 +7,8 @@ namespace tnn = torch::nn;
 ItmHeadImpl::ItmHeadImpl(int hiddenSize)
 {
     auto pooler = register_module("pooler", std::make_shared<Scope>());
-    m_pooler = pooler->register_module("dense", tnn::Linear(hiddenSize, hiddenSize));
-    seq_relationship = register_module("seq_relationship", tnn::Linear(hiddenSize, 2));
+    m_pooler = pooler->register_module("dense", Dense(hiddenSize, hiddenSize));
+    seq_relationship = register_module("seq_relationship", Dense(hiddenSize, 2));
 }
 
 at::Tensor ItmHeadImpl::forward(const at::Tensor &mmLast) const

@@ -14,7 +14,7 @@ public:
     at::Tensor forward(const at::Tensor &mmLast) const;
 
 private:
-    torch::nn::Linear m_pooler{nullptr}, seq_relationship{nullptr};
+    Dense m_pooler{nullptr}, seq_relationship{nullptr};
 };
 TORCH_MODULE(ItmHead);
 

@@ -10,6 +10,30 @@ namespace imago::flava {
 
 namespace tnn = torch::nn;
 
+namespace {
+thread_local int t_skipInit = 0;
+} // namespace
+
+SkipInit::SkipInit() { ++t_skipInit; }
+SkipInit::~SkipInit() { --t_skipInit; }
+bool SkipInit::active() { return t_skipInit > 0; }
+
+DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias)
+{
+    weight = register_parameter("weight", at::empty({out, in}));
+    if (withBias)
+        bias = register_parameter("bias", at::empty({out}));
+    if (SkipInit::active())
+        return;
+    // torch.nn.Linear.reset_parameters: kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(in), 1/sqrt(in)),
+    // and so is the bias.
+    const double bound = in > 0 ? 1.0 / std::sqrt(double(in)) : 0.0;
+    at::NoGradGuard noGrad;
+    weight.uniform_(-bound, bound);
+    if (withBias)
+        bias.uniform_(-bound, bound);
+}
+
 at::Tensor additiveMask(const at::Tensor &keepMask)
 {
     const auto m = keepMask.to(at::kFloat).unsqueeze(1).unsqueeze(1); // [B, 1, 1, S]
@@ -98,15 +122,15 @@ FlavaLayerImpl::FlavaLayerImpl(const EncoderConfig &cfg) : m_cfg(cfg)
     const int d = cfg.hiddenSize;
     auto attention = register_module("attention", std::make_shared<Scope>());
     auto self = attention->register_module("attention", std::make_shared<Scope>());
-    query = self->register_module("query", tnn::Linear(tnn::LinearOptions(d, d).bias(cfg.qkvBias)));
-    key = self->register_module("key", tnn::Linear(tnn::LinearOptions(d, d).bias(cfg.qkvBias)));
-    value = self->register_module("value", tnn::Linear(tnn::LinearOptions(d, d).bias(cfg.qkvBias)));
+    query = self->register_module("query", Dense(d, d, cfg.qkvBias));
+    key = self->register_module("key", Dense(d, d, cfg.qkvBias));
+    value = self->register_module("value", Dense(d, d, cfg.qkvBias));
     auto attOut = attention->register_module("output", std::make_shared<Scope>());
-    attention_output = attOut->register_module("dense", tnn::Linear(d, d));
+    attention_output = attOut->register_module("dense", Dense(d, d));
     auto inter = register_module("intermediate", std::make_shared<Scope>());
-    intermediate = inter->register_module("dense", tnn::Linear(d, cfg.intermediateSize));
+    intermediate = inter->register_module("dense", Dense(d, cfg.intermediateSize));
     auto out = register_module("output", std::make_shared<Scope>());
-    output = out->register_module("dense", tnn::Linear(cfg.intermediateSize, d));
+    output = out->register_module("dense", Dense(cfg.intermediateSize, d));
     layernorm_before = register_module("layernorm_before", layerNorm(d, cfg.layerNormEps));
     layernorm_after = register_module("layernorm_after", layerNorm(d, cfg.layerNormEps));
 }
@@ -158,7 +182,7 @@ EncoderStack::EncoderStack(torch::nn::Module &owner, const EncoderConfig &cfg)
     }
     m_layernorm = owner.register_module("layernorm", layerNorm(cfg.hiddenSize, cfg.layerNormEps));
     auto pooler = owner.register_module("pooler", std::make_shared<Scope>());
-    m_pooler = pooler->register_module("dense", tnn::Linear(cfg.hiddenSize, cfg.hiddenSize));
+    m_pooler = pooler->register_module("dense", Dense(cfg.hiddenSize, cfg.hiddenSize));
 }
 
 EncoderOutput EncoderStack::run(at::Tensor x, const at::Tensor &bias, bool keepAllStates) const

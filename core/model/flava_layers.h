@@ -14,7 +14,7 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
 #include <torch/nn/modules/normalization.h>
 
 #include <vector>
@@ -26,8 +26,35 @@ at::Tensor additiveMask(const at::Tensor &keepMask);
 
 at::Tensor activate(const at::Tensor &x, Activation act);
 
+// While one is alive on this thread, new Dense modules allocate their parameters without
+// initialising them: loading a checkpoint overwrites every one (nn::Linear's random init of
+// FLAVA-full's 357 M parameters took 2.7 s of a cold start), and pages never written are never
+// resident, so a part of the model that is never loaded costs no memory.
+class SkipInit
+{
+public:
+    SkipInit();
+    ~SkipInit();
+    SkipInit(const SkipInit &) = delete;
+    SkipInit &operator=(const SkipInit &) = delete;
+    static bool active();
+};
+
+// y = x W^T + b with the checkpoint's parameter names ("weight" [out, in], "bias" [out]).
+// Initialised as torch.nn.Linear is (Kaiming-uniform weight, uniform bias in +-1/sqrt(in))
+// unless a SkipInit is alive.
+class DenseImpl : public torch::nn::Module
+{
+public:
+    DenseImpl(int64_t in, int64_t out, bool bias = true);
+    at::Tensor forward(const at::Tensor &x) const { return at::linear(x, weight, bias); }
+
+    at::Tensor weight, bias;
+};
+TORCH_MODULE(Dense);
+
 // Functional calls on registered modules, usable from const forward()s.
-inline at::Tensor call(const torch::nn::Linear &l, const at::Tensor &x)
+inline at::Tensor call(const Dense &l, const at::Tensor &x)
 {
     return at::linear(x, l->weight, l->bias);
 }
@@ -78,8 +105,8 @@ public:
 private:
     EncoderConfig m_cfg;
     torch::nn::LayerNorm layernorm_before{nullptr}, layernorm_after{nullptr};
-    torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
-    torch::nn::Linear attention_output{nullptr}, intermediate{nullptr}, output{nullptr};
+    Dense query{nullptr}, key{nullptr}, value{nullptr};
+    Dense attention_output{nullptr}, intermediate{nullptr}, output{nullptr};
     LinearOp m_qkv, m_attentionOutput, m_intermediate, m_output; // m_qkv: [3D, D]
 };
 TORCH_MODULE(FlavaLayer);
@@ -105,7 +132,7 @@ public:
 private:
     std::vector<FlavaLayer> m_layers;
     torch::nn::LayerNorm m_layernorm{nullptr};
-    torch::nn::Linear m_pooler{nullptr};
+    Dense m_pooler{nullptr};
 };
 
 } // namespace imago::flava

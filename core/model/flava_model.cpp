@@ -10,7 +10,9 @@
 #include <torch/cuda.h>
 
 #include <cstring>
+#include <atomic>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 namespace imago::flava {
@@ -31,6 +33,25 @@ struct FlavaModel::Private
     at::ScalarType dtype = at::kFloat;
     Precision precision = Precision::Float32;
     Precision textPrecision = Precision::Float32;
+    // Parts not yet loaded come from here on first use (CPU only; on CUDA all load at once).
+    std::shared_ptr<const Checkpoint> checkpoint;
+    std::once_flag imageOnce, multimodalOnce;
+    std::atomic<bool> imageLoaded{false}, multimodalLoaded{false};
+
+    // Loads and finalizes `part` from the checkpoint once; any thread may call it.
+    void need(Part part)
+    {
+        if (!checkpoint)
+            return;
+        std::call_once(part == ImagePart ? imageOnce : multimodalOnce, [&] {
+            c10::InferenceMode guard(false);
+            net->load(*checkpoint, part);
+            if (precision != Precision::Float32)
+                net->finalize(precision, textPrecision, part);
+            checkpoint->dropResident();
+            (part == ImagePart ? imageLoaded : multimodalLoaded) = true;
+        });
+    }
 
     at::Tensor pixelsToDevice(std::span<const float> pixels, int count) const
     {
@@ -116,10 +137,11 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     const std::string configText = readFile(configPath);
     p->cfg = FlavaConfig::fromJson(configText, configPath);
 
-    const Checkpoint checkpoint(Checkpoint::weightsFile(modelDir));
+    auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::weightsFile(modelDir));
     ContentHash hash;
     hash.add({reinterpret_cast<const std::uint8_t *>(configText.data()), configText.size()});
-    hash.add(checkpoint.bytes());
+    hash.add(checkpoint->bytes());
+    checkpoint->dropResident(); // hashing read every page; none needs to stay resident
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash.digest()));
     p->identity = std::string("flava-") + hex;
@@ -131,20 +153,29 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     if (!cuda)
         setModelThreads(options.threads);
 
-    p->net = FlavaNet(p->cfg);
-    p->net->load(checkpoint);
-    if (!cuda &&
-        (options.precision != Precision::Float32 || options.textPrecision != Precision::Float32)) {
-        p->net->finalize(options.precision, options.textPrecision);
-        p->precision = options.precision;
-        p->textPrecision = options.textPrecision;
+    {
+        const SkipInit skip; // every parameter is about to be overwritten (or never used)
+        p->net = FlavaNet(p->cfg);
     }
     if (cuda) {
+        p->net->load(*checkpoint);
         p->device = at::Device(at::kCUDA, 0);
         p->dtype = at::kHalf; // half precision on the GPU: ~2x throughput, 1e-2 relative error
         p->net->to(p->device, p->dtype);
         p->net->finalize();
+        p->imageLoaded = p->multimodalLoaded = true;
+        return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
     }
+    // On the CPU only the text encoder loads now (every search needs it); the image and
+    // multimodal encoders load on first use (indexing, rerank), so a text search starts in a
+    // fraction of the time and memory. Every tensor is still checked here.
+    p->precision = options.precision;
+    p->textPrecision = options.textPrecision;
+    p->net->load(*checkpoint, TextPart);
+    if (options.textPrecision != Precision::Float32)
+        p->net->finalize(options.precision, options.textPrecision, TextPart);
+    checkpoint->dropResident();
+    p->checkpoint = std::move(checkpoint);
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
 
@@ -189,6 +220,14 @@ Precision FlavaModel::textPrecision() const
 {
     return d->textPrecision;
 }
+bool FlavaModel::imageEncoderLoaded() const
+{
+    return !d->checkpoint || d->imageLoaded;
+}
+bool FlavaModel::multimodalEncoderLoaded() const
+{
+    return !d->checkpoint || d->multimodalLoaded;
+}
 int FlavaModel::imageSize() const
 {
     return d->cfg.image.imageSize;
@@ -208,6 +247,7 @@ std::vector<float> FlavaModel::embedImages(std::span<const float> pixels, int co
     c10::InferenceMode guard;
     if (count == 0)
         return {};
+    d->need(ImagePart);
     const auto out = d->net->flava->image_model->forward(d->pixelsToDevice(pixels, count));
     return Private::toVector(
         FlavaNetImpl::normalize(d->net->imageFeatures(out.last).to(at::kFloat)));
@@ -218,6 +258,7 @@ std::vector<ImageEncoding> FlavaModel::encodeImages(std::span<const float> pixel
     c10::InferenceMode guard;
     if (count == 0)
         return {};
+    d->need(ImagePart);
     const auto out = d->net->flava->image_model->forward(d->pixelsToDevice(pixels, count));
     const auto emb =
         Private::toVector(FlavaNetImpl::normalize(d->net->imageFeatures(out.last).to(at::kFloat)));
@@ -264,6 +305,7 @@ std::vector<ItmScore> FlavaModel::match(std::span<const std::shared_ptr<const Im
         return {};
     if (textIds.empty())
         throw std::invalid_argument("an empty token sequence cannot be matched");
+    d->need(MultimodalPart);
     const auto ids = at::from_blob(const_cast<std::int64_t *>(textIds.data()),
                                    {1, static_cast<int64_t>(textIds.size())}, at::kLong)
                          .to(d->device);

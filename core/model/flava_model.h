@@ -88,6 +88,10 @@ public:
     std::string deviceName() const; // "cpu" or "cuda:0"
     Precision precision() const;
     Precision textPrecision() const;
+    // On the CPU, load() reads only the text encoder; the image encoder loads on the first
+    // embedImages/encodeImages, the multimodal encoder and ITM head on the first match().
+    bool imageEncoderLoaded() const;
+    bool multimodalEncoderLoaded() const;
     int imageSize() const;     // model input side, from the config
     int embeddingDim() const;  // projection_dim
     float temperature() const; // exp(clamp(logit_scale)) for contrastive logits

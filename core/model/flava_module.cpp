@@ -18,13 +18,13 @@ FlavaCoreImpl::FlavaCoreImpl(const FlavaConfig &cfg)
     text_model = register_module("text_model", FlavaTextEncoder(cfg.text));
     multimodal_model = register_module("multimodal_model", FlavaMultimodalEncoder(cfg.multimodal));
     image_projection =
-        register_module("image_projection", tnn::Linear(cfg.image.hiddenSize, cfg.projectionDim));
+        register_module("image_projection", Dense(cfg.image.hiddenSize, cfg.projectionDim));
     text_projection =
-        register_module("text_projection", tnn::Linear(cfg.text.hiddenSize, cfg.projectionDim));
+        register_module("text_projection", Dense(cfg.text.hiddenSize, cfg.projectionDim));
     image_to_mm_projection = register_module(
-        "image_to_mm_projection", tnn::Linear(cfg.image.hiddenSize, cfg.multimodal.hiddenSize));
+        "image_to_mm_projection", Dense(cfg.image.hiddenSize, cfg.multimodal.hiddenSize));
     text_to_mm_projection = register_module(
-        "text_to_mm_projection", tnn::Linear(cfg.text.hiddenSize, cfg.multimodal.hiddenSize));
+        "text_to_mm_projection", Dense(cfg.text.hiddenSize, cfg.multimodal.hiddenSize));
     logit_scale = register_parameter("logit_scale", at::zeros({}));
 }
 
@@ -75,7 +75,18 @@ std::string shapeText(at::IntArrayRef shape)
 
 } // namespace
 
-void FlavaNetImpl::load(const Checkpoint &checkpoint)
+Part partOf(const std::string &name)
+{
+    auto starts = [&](const char *prefix) { return name.rfind(prefix, 0) == 0; };
+    if (starts("flava.text_model.") || starts("flava.text_projection.") ||
+        name == "flava.logit_scale")
+        return TextPart;
+    if (starts("flava.image_model.") || starts("flava.image_projection."))
+        return ImagePart;
+    return MultimodalPart;
+}
+
+void FlavaNetImpl::load(const Checkpoint &checkpoint, unsigned parts)
 {
     torch::NoGradGuard noGrad;
     for (auto &item : named_parameters(/*recurse=*/true)) {
@@ -95,6 +106,8 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint)
             throw CheckpointError(checkpoint.file(), "tensor '" + name + "' has dtype " +
                                                          std::string(dtypeName(view->dtype)) +
                                                          ", not a floating-point type");
+        if (!(partOf(name) & parts))
+            continue;
         // The view's bytes are read-only and possibly unaligned; from_blob + copy_ reads them
         // without writing and converts the dtype on the way.
         auto *base = const_cast<std::uint8_t *>(view->data) +
@@ -103,15 +116,18 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint)
                                           at::TensorOptions().dtype(torchScalarType(view->dtype)));
         param.copy_(source);
     }
-    finalize();
+    finalize(Precision::Float32, Precision::Float32, parts);
     eval();
 }
 
-void FlavaNetImpl::finalize(Precision precision, Precision textPrecision)
+void FlavaNetImpl::finalize(Precision precision, Precision textPrecision, unsigned parts)
 {
-    flava->image_model->finalize(precision);
-    flava->text_model->finalize(textPrecision);
-    flava->multimodal_model->finalize(precision);
+    if (parts & ImagePart)
+        flava->image_model->finalize(precision);
+    if (parts & TextPart)
+        flava->text_model->finalize(textPrecision);
+    if (parts & MultimodalPart)
+        flava->multimodal_model->finalize(precision);
 }
 
 at::Tensor FlavaNetImpl::imageFeatures(const at::Tensor &imageLast) const

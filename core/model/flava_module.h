@@ -29,26 +29,38 @@ public:
     FlavaImageEncoder image_model{nullptr};
     FlavaTextEncoder text_model{nullptr};
     FlavaMultimodalEncoder multimodal_model{nullptr};
-    torch::nn::Linear image_projection{nullptr}, text_projection{nullptr};
-    torch::nn::Linear image_to_mm_projection{nullptr}, text_to_mm_projection{nullptr};
+    Dense image_projection{nullptr}, text_projection{nullptr};
+    Dense image_to_mm_projection{nullptr}, text_to_mm_projection{nullptr};
     at::Tensor logit_scale; // [] raw parameter
 };
 TORCH_MODULE(FlavaCore);
+
+// The parts of the network a caller needs: a text search only the text encoder, indexing the
+// image encoder, a rerank all three.
+enum Part : unsigned
+{
+    TextPart = 1,       // text_model, text_projection, logit_scale
+    ImagePart = 2,      // image_model, image_projection
+    MultimodalPart = 4, // multimodal_model, *_to_mm_projection, itm_head
+    AllParts = 7,
+};
+Part partOf(const std::string &parameterName);
 
 class FlavaNetImpl : public torch::nn::Module
 {
 public:
     explicit FlavaNetImpl(const FlavaConfig &cfg);
 
-    // Copies every parameter from the checkpoint (converting F16/BF16/F64 to F32). Throws
-    // CheckpointError naming the tensor when one is missing or has the wrong shape.
-    void load(const Checkpoint &checkpoint);
+    // Checks every parameter against the checkpoint (present, same shape, floating point) and
+    // copies those of `parts` (converting F16/BF16/F64 to F32), then finalizes them in fp32.
+    // Throws CheckpointError naming the tensor when one is missing or has the wrong shape.
+    void load(const Checkpoint &checkpoint, unsigned parts = AllParts);
     // Derives the fused/reshaped operands the forward passes use from the parameters; load()
     // calls it, and so must anyone who sets or moves parameters another way.
     // int8: the image and multimodal encoders' block linears run as dynamic int8; int8Text:
     // the text encoder's.
     void finalize(Precision precision = Precision::Float32,
-                  Precision textPrecision = Precision::Float32);
+                  Precision textPrecision = Precision::Float32, unsigned parts = AllParts);
 
     const FlavaConfig &config() const { return m_cfg; }
 

@@ -16,7 +16,9 @@ MappedFile::MappedFile(const std::filesystem::path &path) : m_path(path)
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         throw CheckpointError(path, std::string("cannot open: ") + std::strerror(errno));
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
         throw CheckpointError(path, "not a regular file");
@@ -32,6 +34,12 @@ MappedFile::MappedFile(const std::filesystem::path &path) : m_path(path)
         m_data = static_cast<const std::uint8_t *>(p);
     }
     ::close(fd);
+}
+
+void MappedFile::dropResident() const
+{
+    if (m_data)
+        ::madvise(const_cast<std::uint8_t *>(m_data), m_size, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile()

@@ -21,6 +21,9 @@ public:
 
     std::span<const std::uint8_t> bytes() const { return {m_data, m_size}; }
     const std::filesystem::path &path() const { return m_path; }
+    // Lets the kernel drop the pages read so far from this process (they stay in the page
+    // cache): after copying or hashing, the mapping no longer counts in the resident set.
+    void dropResident() const;
 
 private:
     std::filesystem::path m_path;

@@ -42,17 +42,16 @@ QByteArray toSafetensors(const std::map<std::string, at::Tensor> &tensors, bool 
             shape.append(qint64(s));
         const qint64 begin = data.size();
         data.append(static_cast<const char *>(t.data_ptr()), qsizetype(t.nbytes()));
-        header.insert(QString::fromStdString(name),
-                      QJsonObject{{QStringLiteral("dtype"), dtype},
-                                  {QStringLiteral("shape"), shape},
-                                  {QStringLiteral("data_offsets"),
-                                   QJsonArray{begin, qint64(data.size())}}});
+        header.insert(
+            QString::fromStdString(name),
+            QJsonObject{{QStringLiteral("dtype"), dtype},
+                        {QStringLiteral("shape"), shape},
+                        {QStringLiteral("data_offsets"), QJsonArray{begin, qint64(data.size())}}});
     }
     return test::safetensorsBytes(QJsonDocument(header).toJson(QJsonDocument::Compact), data);
 }
 
-template<std::size_t N>
-QByteArray bytesOf(const char (&s)[N])
+template<std::size_t N> QByteArray bytesOf(const char (&s)[N])
 {
     return QByteArray(s, N - 1);
 }
@@ -93,11 +92,13 @@ private Q_SLOTS:
                  QStringLiteral("model.safetensors"));
         QTemporaryDir dir;
         QVERIFY(QFile::copy(kRef + "/pytorch_model.bin", dir.filePath("pytorch_model.bin")));
-        QCOMPARE(QString::fromStdString(Checkpoint::weightsFile(dir.path().toStdString()).filename()),
-                 QStringLiteral("pytorch_model.bin"));
+        QCOMPARE(
+            QString::fromStdString(Checkpoint::weightsFile(dir.path().toStdString()).filename()),
+            QStringLiteral("pytorch_model.bin"));
         QTemporaryDir empty;
-        QVERIFY(errorOf([&] { Checkpoint::weightsFile(empty.path().toStdString()); })
-                    .contains(QStringLiteral("no weights")));
+        QVERIFY(errorOf([&] {
+                    Checkpoint::weightsFile(empty.path().toStdString());
+                }).contains(QStringLiteral("no weights")));
     }
 
     void hostileFilesAreRefused_data()
@@ -151,28 +152,35 @@ private Q_SLOTS:
             return test::storedZip(more);
         };
         QTest::newRow("pickle calls os.system")
-            << pickleZip(bytesOf("\x80\x02" "cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02R."))
+            << pickleZip(bytesOf("\x80\x02"
+                                 "cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02R."))
             << "global 'os.system' is not allowed";
         QTest::newRow("pickle STACK_GLOBAL builtins.eval")
-            << pickleZip(bytesOf("\x80\x04\x8c\x08" "builtins\x8c\x04" "eval\x93."))
+            << pickleZip(bytesOf("\x80\x04\x8c\x08"
+                                 "builtins\x8c\x04"
+                                 "eval\x93."))
             << "global 'builtins.eval' is not allowed";
         QTest::newRow("pickle unknown opcode")
             << pickleZip(bytesOf("\x80\x02}Z.")) << "opcode 0x5a is not allowed";
-        QTest::newRow("pickle truncated")
-            << pickleZip(bytesOf("\x80\x02}X\xff\x00\x00\x00" "ab")) << "runs past the end";
+        QTest::newRow("pickle truncated") << pickleZip(bytesOf("\x80\x02}X\xff\x00\x00\x00"
+                                                               "ab"))
+                                          << "runs past the end";
         QTest::newRow("pickle not a dict")
             << pickleZip(bytesOf("\x80\x02K\x05.")) << "pickle holds a int";
         QTest::newRow("pickle memo miss")
             << pickleZip(bytesOf("\x80\x02h\x07.")) << "memo key 7 was never stored";
         // OrderedDict {"w": tensor(storage of 2 floats, size (4,), stride (1,))}
-        const QByteArray pastStorage = bytesOf(
-            "\x80\x02" "ccollections\nOrderedDict\n)R"
-            "X\x01\x00\x00\x00w"
-            "ctorch._utils\n_rebuild_tensor_v2\n"
-            "((X\x07\x00\x00\x00storage" "ctorch\nFloatStorage\nX\x01\x00\x00\x00" "0"
-            "X\x03\x00\x00\x00" "cpuK\x02tQ"
-            "K\x00K\x04\x85K\x01\x85\x89}tR"
-            "s.");
+        const QByteArray pastStorage = bytesOf("\x80\x02"
+                                               "ccollections\nOrderedDict\n)R"
+                                               "X\x01\x00\x00\x00w"
+                                               "ctorch._utils\n_rebuild_tensor_v2\n"
+                                               "((X\x07\x00\x00\x00storage"
+                                               "ctorch\nFloatStorage\nX\x01\x00\x00\x00"
+                                               "0"
+                                               "X\x03\x00\x00\x00"
+                                               "cpuK\x02tQ"
+                                               "K\x00K\x04\x85K\x01\x85\x89}tR"
+                                               "s.");
         QTest::newRow("tensor view past its storage")
             << pickleZip(pastStorage, {{"archive/data/0", QByteArray(8, 0)}})
             << "reaches past its storage";
@@ -202,8 +210,22 @@ private Q_SLOTS:
         QVERIFY(test::writeFile(dir.filePath("model.safetensors"), toSafetensors(tensors)));
         QVERIFY(QFile::copy(kRef + "/config.json", dir.filePath("config.json")));
         const QString error = errorOf([&] { FlavaModel::load(dir.path().toStdString()); });
+        QVERIFY2(
+            error.contains("missing tensor 'flava.text_model.encoder.layer.1.output.dense.weight'"),
+            qPrintable(error));
+    }
+
+    void missingImageTensorIsNamedAtLoad()
+    {
+        // The image encoder loads on first use, but a broken checkpoint is refused at load().
+        QTemporaryDir dir;
+        auto tensors = test::loadTensors((kRef + "/model.safetensors").toStdString());
+        tensors.erase("flava.image_model.encoder.layer.0.intermediate.dense.bias");
+        QVERIFY(test::writeFile(dir.filePath("model.safetensors"), toSafetensors(tensors)));
+        QVERIFY(QFile::copy(kRef + "/config.json", dir.filePath("config.json")));
+        const QString error = errorOf([&] { FlavaModel::load(dir.path().toStdString()); });
         QVERIFY2(error.contains(
-                     "missing tensor 'flava.text_model.encoder.layer.1.output.dense.weight'"),
+                     "missing tensor 'flava.image_model.encoder.layer.0.intermediate.dense.bias'"),
                  qPrintable(error));
     }
 

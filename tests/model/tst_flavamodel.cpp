@@ -114,6 +114,36 @@ private Q_SLOTS:
               cpuFeatures().summary().c_str());
     }
 
+    void encodersLoadOnFirstUse()
+    {
+        // A text search loads only the text encoder; the others come when first needed and
+        // then give the reference's outputs (the goldens below run on such lazily loaded parts).
+        const auto fresh = FlavaModel::load(kRef, {Device::Cpu, 1});
+        QVERIFY(!fresh->imageEncoderLoaded());
+        QVERIFY(!fresh->multimodalEncoderLoaded());
+        const auto texts = unpaddedTexts(io.at("input_ids"), io.at("attention_mask"));
+        IMAGO_COMPARE_TENSOR(asTensor(fresh->embedTexts(texts), 3), io.at("text.embeds"), 1e-5, 0);
+        QVERIFY(!fresh->imageEncoderLoaded());
+        const auto enc = fresh->encodeImages(pixels, 2);
+        QVERIFY(fresh->imageEncoderLoaded());
+        QVERIFY(!fresh->multimodalEncoderLoaded());
+        IMAGO_COMPARE_TENSOR(asTensor(enc[0].embedding, 1), io.at("image.embeds")[0].unsqueeze(0),
+                             1e-5, 0);
+        // Several threads asking for the multimodal encoder at once load it once.
+        std::vector<std::thread> threads;
+        std::vector<float> probs(4);
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&, t] {
+                std::vector<std::shared_ptr<const ImageStates>> imgs{enc[0].states};
+                probs[t] = fresh->match(imgs, texts[0])[0].probability;
+            });
+        for (auto &t : threads)
+            t.join();
+        QVERIFY(fresh->multimodalEncoderLoaded());
+        for (int t = 0; t < 4; ++t)
+            QVERIFY(std::abs(probs[t] - io.at("itm.match_probability")[0].item<float>()) <= 1e-4);
+    }
+
     void embedImagesMatchesReference()
     {
         const auto v = model->embedImages(pixels, 2);
