@@ -30,6 +30,10 @@ public:
     const std::filesystem::path &file() const { return m_map.path(); }
     std::span<const std::uint8_t> bytes() const { return m_map.bytes(); }
     void dropResident() const { m_map.dropResident(); }
+    void dropResident(std::size_t offset, std::size_t length) const
+    {
+        m_map.dropResident(offset, length);
+    }
 
 private:
     void readSafetensors();

@@ -46,9 +46,9 @@ struct FlavaModel::Private
         std::call_once(part == ImagePart ? imageOnce : multimodalOnce, [&] {
             c10::InferenceMode guard(false);
             net->load(*checkpoint, part);
+            checkpoint->dropResident();
             if (precision != Precision::Float32)
                 net->finalize(precision, textPrecision, part);
-            checkpoint->dropResident();
             (part == ImagePart ? imageLoaded : multimodalLoaded) = true;
         });
     }
@@ -140,8 +140,14 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::weightsFile(modelDir));
     ContentHash hash;
     hash.add({reinterpret_cast<const std::uint8_t *>(configText.data()), configText.size()});
-    hash.add(checkpoint->bytes());
-    checkpoint->dropResident(); // hashing read every page; none needs to stay resident
+    // In 64 MiB pieces (a multiple of the hash's 32-byte block: the same digest as one call),
+    // each dropped from the resident set once read, so hashing 1.4 GB never holds it all.
+    const auto bytes = checkpoint->bytes();
+    constexpr std::size_t kPiece = std::size_t(64) << 20;
+    for (std::size_t at = 0; at < bytes.size(); at += kPiece) {
+        hash.add(bytes.subspan(at, std::min(kPiece, bytes.size() - at)));
+        checkpoint->dropResident(at, kPiece);
+    }
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash.digest()));
     p->identity = std::string("flava-") + hex;
@@ -172,9 +178,9 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     p->precision = options.precision;
     p->textPrecision = options.textPrecision;
     p->net->load(*checkpoint, TextPart);
+    checkpoint->dropResident();
     if (options.textPrecision != Precision::Float32)
         p->net->finalize(options.precision, options.textPrecision, TextPart);
-    checkpoint->dropResident();
     p->checkpoint = std::move(checkpoint);
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }

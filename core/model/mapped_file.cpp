@@ -2,6 +2,8 @@
 
 #include "checkpoint_error.h"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -40,6 +42,13 @@ void MappedFile::dropResident() const
 {
     if (m_data)
         ::madvise(const_cast<std::uint8_t *>(m_data), m_size, MADV_DONTNEED);
+}
+
+void MappedFile::dropResident(std::size_t offset, std::size_t length) const
+{
+    if (m_data && offset < m_size)
+        ::madvise(const_cast<std::uint8_t *>(m_data) + offset, std::min(length, m_size - offset),
+                  MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile()

@@ -24,6 +24,8 @@ public:
     // Lets the kernel drop the pages read so far from this process (they stay in the page
     // cache): after copying or hashing, the mapping no longer counts in the resident set.
     void dropResident() const;
+    // The same for [offset, offset + length) (offset a multiple of the page size).
+    void dropResident(std::size_t offset, std::size_t length) const;
 
 private:
     std::filesystem::path m_path;
