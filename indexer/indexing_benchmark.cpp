@@ -77,7 +77,7 @@ IndexingBenchmarkReport benchmarkIndexing(const QString &photoDir,
     flava::ModelOptions mo;
     mo.device = flava::Device::Cpu;
     mo.threads = o.threads;
-    mo.precision = o.int8 ? flava::Precision::Int8 : flava::Precision::Float32;
+    mo.precision = o.precision;
     const auto session =
         ModelSession::fromModel(flava::FlavaModel::createRandom(flava::FlavaConfig(), mo));
     const auto &model = *session->model();

@@ -7,6 +7,8 @@
 // Used by `imago-cli bench`. Takes ~1-2 minutes on 2 cores.
 #pragma once
 
+#include "flava_config.h"
+
 #include <QString>
 
 namespace imago {
@@ -15,8 +17,8 @@ struct IndexingBenchmarkOptions
 {
     int photos = 32;
     int batch = 8;
-    int threads = 0;   // 0: the idle cores
-    bool int8 = false; // dynamic int8 image encoder
+    int threads = 0;                                        // 0: the idle cores
+    flava::Precision precision = flava::Precision::Float32; // the image encoder's
     int width = 4000, height = 3000;
 };
 

@@ -151,7 +151,7 @@ int runBench(const QStringList &args)
     io.threads = threads;
     io.batch = model.bestBatch > 0 ? std::min(model.bestBatch, 8) : 8;
     generateBenchmarkPhotos(photos.path(), io);
-    IndexingBenchmarkReport e2e, e2e8;
+    IndexingBenchmarkReport e2e, e2e8, e2e16;
     double python = 0;
     if (runIndexing) {
         t.header(QStringLiteral("Indexing %1 generated %2x%3 JPEGs (batch %4)")
@@ -166,7 +166,7 @@ int runBench(const QStringList &args)
               QStringLiteral("images/s"),
               QStringLiteral("%1x the bare encoder").arg(e2e.ratio, 0, 'f', 2));
         IndexingBenchmarkOptions io8 = io;
-        io8.int8 = true;
+        io8.precision = flava::Precision::Int8;
         e2e8 = benchmarkIndexing(photos.path(), io8);
         t.row(QStringLiteral("bare image encoder, int8"), e2e8.encoderImagesPerSecond,
               QStringLiteral("images/s"));
@@ -174,6 +174,18 @@ int runBench(const QStringList &args)
               QStringLiteral("images/s"),
               QStringLiteral("%1x the fp32 end-to-end")
                   .arg(e2e8.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond, 0, 'f', 2));
+        if (flava::cpuFeatures().avx512Bf16 || flava::cpuFeatures().amxBf16) {
+            IndexingBenchmarkOptions io16 = io;
+            io16.precision = flava::Precision::BFloat16;
+            e2e16 = benchmarkIndexing(photos.path(), io16);
+            t.row(QStringLiteral("bare image encoder, bf16"), e2e16.encoderImagesPerSecond,
+                  QStringLiteral("images/s"));
+            t.row(QStringLiteral("end-to-end indexing, bf16"), e2e16.endToEndImagesPerSecond,
+                  QStringLiteral("images/s"),
+                  QStringLiteral("%1x the bf16 encoder, %2x the fp32 end-to-end")
+                      .arg(e2e16.ratio, 0, 'f', 2)
+                      .arg(e2e16.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond, 0, 'f', 2));
+        }
         t.row(QStringLiteral("RSS during indexing (start/peak/end)"), e2e.rssPeakMb,
               QStringLiteral("MB"),
               QStringLiteral("start %1, end %2")
@@ -305,6 +317,10 @@ int runBench(const QStringList &args)
             {QStringLiteral("end_to_end_vs_encoder"), num(runIndexing, e2e.ratio)},
             {QStringLiteral("int8_end_to_end_images_per_second"),
              num(runIndexing, e2e8.endToEndImagesPerSecond)},
+            {QStringLiteral("bf16_end_to_end_images_per_second"),
+             num(runIndexing && e2e16.photos > 0, e2e16.endToEndImagesPerSecond)},
+            {QStringLiteral("bf16_end_to_end_vs_encoder"),
+             num(runIndexing && e2e16.photos > 0, e2e16.ratio)},
             {QStringLiteral("python_images_per_second"),
              python > 0 ? QJsonValue(python) : QJsonValue()},
             {QStringLiteral("end_to_end_vs_python"),
