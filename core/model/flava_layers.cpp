@@ -14,11 +14,34 @@ namespace tnn = torch::nn;
 
 namespace {
 thread_local int t_skipInit = 0;
+thread_local int t_releaseSources = 0;
 } // namespace
 
-SkipInit::SkipInit() { ++t_skipInit; }
-SkipInit::~SkipInit() { --t_skipInit; }
-bool SkipInit::active() { return t_skipInit > 0; }
+ReleaseSources::ReleaseSources()
+{
+    ++t_releaseSources;
+}
+ReleaseSources::~ReleaseSources()
+{
+    --t_releaseSources;
+}
+bool ReleaseSources::active()
+{
+    return t_releaseSources > 0;
+}
+
+SkipInit::SkipInit()
+{
+    ++t_skipInit;
+}
+SkipInit::~SkipInit()
+{
+    --t_skipInit;
+}
+bool SkipInit::active()
+{
+    return t_skipInit > 0;
+}
 
 DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias)
 {
@@ -132,6 +155,8 @@ void LinearOp::quantize()
         c10::intrusive_ptr<LinearPackedParamsBase>::reclaim(
             static_cast<LinearPackedParamsBase *>(p));
     });
+    if (ReleaseSources::active()) // the packed params hold the weights and the bias
+        m_weight = m_bias = at::Tensor();
 }
 
 namespace {
@@ -172,6 +197,11 @@ void FlavaLayerImpl::finalize(Precision precision)
             op->quantize();
         else if (precision == Precision::BFloat16)
             op->toBfloat16();
+    }
+    if (precision != Precision::Float32 && ReleaseSources::active()) {
+        at::NoGradGuard noGrad;
+        for (Dense *l : {&query, &key, &value, &attention_output, &intermediate, &output})
+            (*l)->weight.set_();
     }
 }
 

@@ -14,8 +14,8 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/pimpl.h>
 #include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
 
 #include <vector>
 
@@ -37,6 +37,19 @@ public:
     ~SkipInit();
     SkipInit(const SkipInit &) = delete;
     SkipInit &operator=(const SkipInit &) = delete;
+    static bool active();
+};
+
+// While one is alive on this thread, finalize() with Int8 or BFloat16 frees the fp32 weights
+// it converted (they are not needed again, and a second finalize() is then impossible): for
+// a loaded model that will not change, this keeps one copy of each weight in memory.
+class ReleaseSources
+{
+public:
+    ReleaseSources();
+    ~ReleaseSources();
+    ReleaseSources(const ReleaseSources &) = delete;
+    ReleaseSources &operator=(const ReleaseSources &) = delete;
     static bool active();
 };
 

@@ -45,10 +45,12 @@ struct FlavaModel::Private
             return;
         std::call_once(part == ImagePart ? imageOnce : multimodalOnce, [&] {
             c10::InferenceMode guard(false);
-            net->load(*checkpoint, part);
+            net->load(*checkpoint, part, part); // all were checked by load()
             checkpoint->dropResident();
-            if (precision != Precision::Float32)
+            if (precision != Precision::Float32) {
+                const ReleaseSources release;
                 net->finalize(precision, textPrecision, part);
+            }
             (part == ImagePart ? imageLoaded : multimodalLoaded) = true;
         });
     }
@@ -179,8 +181,10 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     p->textPrecision = options.textPrecision;
     p->net->load(*checkpoint, TextPart);
     checkpoint->dropResident();
-    if (options.textPrecision != Precision::Float32)
+    if (options.textPrecision != Precision::Float32) {
+        const ReleaseSources release;
         p->net->finalize(options.precision, options.textPrecision, TextPart);
+    }
     p->checkpoint = std::move(checkpoint);
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }

@@ -86,11 +86,13 @@ Part partOf(const std::string &name)
     return MultimodalPart;
 }
 
-void FlavaNetImpl::load(const Checkpoint &checkpoint, unsigned parts)
+void FlavaNetImpl::load(const Checkpoint &checkpoint, unsigned parts, unsigned checked)
 {
     torch::NoGradGuard noGrad;
     for (auto &item : named_parameters(/*recurse=*/true)) {
         const std::string &name = item.key();
+        if (!(partOf(name) & (parts | checked)))
+            continue;
         at::Tensor &param = item.value();
         const TensorView *view = checkpoint.find(name);
         if (!view)

@@ -51,10 +51,11 @@ class FlavaNetImpl : public torch::nn::Module
 public:
     explicit FlavaNetImpl(const FlavaConfig &cfg);
 
-    // Checks every parameter against the checkpoint (present, same shape, floating point) and
-    // copies those of `parts` (converting F16/BF16/F64 to F32), then finalizes them in fp32.
-    // Throws CheckpointError naming the tensor when one is missing or has the wrong shape.
-    void load(const Checkpoint &checkpoint, unsigned parts = AllParts);
+    // Checks the parameters of `checked` against the checkpoint (present, same shape, floating
+    // point) and copies those of `parts` (converting F16/BF16/F64 to F32), then finalizes them
+    // in fp32. Throws CheckpointError naming the tensor when one is missing or mis-shaped.
+    void load(const Checkpoint &checkpoint, unsigned parts = AllParts,
+              unsigned checked = AllParts);
     // Derives the fused/reshaped operands the forward passes use from the parameters; load()
     // calls it, and so must anyone who sets or moves parameters another way.
     // int8: the image and multimodal encoders' block linears run as dynamic int8; int8Text:
