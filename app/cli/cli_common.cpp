@@ -72,16 +72,13 @@ flava::Precision precisionOption(const QCommandLineParser &parser, const QString
     if (!parser.isSet(name))
         return fallback;
     const QString value = parser.value(name);
-    if (value == QLatin1String("int8"))
-        return flava::Precision::Int8;
-    if (value == QLatin1String("bf16"))
-        return flava::Precision::BFloat16;
     if (value == QLatin1String("auto"))
         return flava::bestCpuPrecision(); // runtime.h: by what this CPU runs fastest
-    if (value != QLatin1String("fp32"))
-        throw CliError(QStringLiteral("--%1 must be auto, fp32, bf16 or int8").arg(name),
-                       kExitUsage);
-    return flava::Precision::Float32;
+    for (const auto p :
+         {flava::Precision::Float32, flava::Precision::BFloat16, flava::Precision::Int8})
+        if (value == QString::fromStdString(flava::precisionName(p)))
+            return p;
+    throw CliError(QStringLiteral("--%1 must be auto, fp32, bf16 or int8").arg(name), kExitUsage);
 }
 
 } // namespace

@@ -174,7 +174,7 @@ int runBench(const QStringList &args)
               QStringLiteral("images/s"),
               QStringLiteral("%1x the fp32 end-to-end")
                   .arg(e2e8.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond, 0, 'f', 2));
-        if (flava::cpuFeatures().avx512Bf16 || flava::cpuFeatures().amxBf16) {
+        if (flava::cpuFeatures().hasBf16()) {
             IndexingBenchmarkOptions io16 = io;
             io16.precision = flava::Precision::BFloat16;
             e2e16 = benchmarkIndexing(photos.path(), io16);

@@ -12,37 +12,6 @@ namespace imago::flava {
 
 namespace tnn = torch::nn;
 
-namespace {
-thread_local int t_skipInit = 0;
-thread_local int t_releaseSources = 0;
-} // namespace
-
-ReleaseSources::ReleaseSources()
-{
-    ++t_releaseSources;
-}
-ReleaseSources::~ReleaseSources()
-{
-    --t_releaseSources;
-}
-bool ReleaseSources::active()
-{
-    return t_releaseSources > 0;
-}
-
-SkipInit::SkipInit()
-{
-    ++t_skipInit;
-}
-SkipInit::~SkipInit()
-{
-    --t_skipInit;
-}
-bool SkipInit::active()
-{
-    return t_skipInit > 0;
-}
-
 DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias)
 {
     weight = register_parameter("weight", at::empty({out, in}));

@@ -26,32 +26,30 @@ at::Tensor additiveMask(const at::Tensor &keepMask);
 
 at::Tensor activate(const at::Tensor &x, Activation act);
 
+// A flag that holds on this thread while at least one instance of the guard is alive.
+template<typename Tag> class ThreadScope
+{
+public:
+    ThreadScope() { ++s_depth; }
+    ~ThreadScope() { --s_depth; }
+    ThreadScope(const ThreadScope &) = delete;
+    ThreadScope &operator=(const ThreadScope &) = delete;
+    static bool active() { return s_depth > 0; }
+
+private:
+    static inline thread_local int s_depth = 0;
+};
+
 // While one is alive on this thread, new Dense modules allocate their parameters without
 // initialising them: loading a checkpoint overwrites every one (nn::Linear's random init of
 // FLAVA-full's 357 M parameters took 2.7 s of a cold start), and pages never written are never
 // resident, so a part of the model that is never loaded costs no memory.
-class SkipInit
-{
-public:
-    SkipInit();
-    ~SkipInit();
-    SkipInit(const SkipInit &) = delete;
-    SkipInit &operator=(const SkipInit &) = delete;
-    static bool active();
-};
+using SkipInit = ThreadScope<struct SkipInitTag>;
 
 // While one is alive on this thread, finalize() with Int8 or BFloat16 frees the fp32 weights
 // it converted (they are not needed again, and a second finalize() is then impossible): for
 // a loaded model that will not change, this keeps one copy of each weight in memory.
-class ReleaseSources
-{
-public:
-    ReleaseSources();
-    ~ReleaseSources();
-    ReleaseSources(const ReleaseSources &) = delete;
-    ReleaseSources &operator=(const ReleaseSources &) = delete;
-    static bool active();
-};
+using ReleaseSources = ThreadScope<struct ReleaseSourcesTag>;
 
 // y = x W^T + b with the checkpoint's parameter names ("weight" [out, in], "bias" [out]).
 // Initialised as torch.nn.Linear is (Kaiming-uniform weight, uniform bias in +-1/sqrt(in))

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 
 namespace imago::flava {
 
@@ -40,12 +39,7 @@ SystemInfo systemInfo(int threads)
 {
     setModelThreads(threads);
     SystemInfo info;
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    for (std::string line; std::getline(cpuinfo, line);)
-        if (line.rfind("model name", 0) == 0) {
-            info.cpu = line.substr(line.find(':') + 2);
-            break;
-        }
+    info.cpu = cpuFeatures().modelName;
     info.cores = availableCores();
     info.threads = modelThreads();
     info.blas = blasLibrary();
@@ -55,11 +49,12 @@ SystemInfo systemInfo(int threads)
     return info;
 }
 
-double measureGemmGflops(bool quick)
+double measureGemmGflops(bool quick, bool bf16)
 {
     c10::InferenceMode guard;
     const int64_t n = 1536;
-    const auto a = at::randn({n, n}), b = at::randn({n, n});
+    const auto type = bf16 ? at::kBFloat16 : at::kFloat;
+    const auto a = at::randn({n, n}).to(type), b = at::randn({n, n}).to(type);
     at::matmul(a, b); // warm-up
     const double s = medianSeconds(quick ? 3 : 7, [&] { at::matmul(a, b); });
     return 2.0 * n * n * n / s / 1e9;
@@ -189,13 +184,9 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
     report.cpuFeatures = cpu.summary();
     report.bestPrecision = precisionName(bestCpuPrecision(cpu));
     std::vector<Precision> reduced{Precision::Int8};
-    if (cpu.avx512Bf16 || cpu.amxBf16) {
+    if (cpu.hasBf16()) {
         reduced.insert(reduced.begin(), Precision::BFloat16);
-        const int64_t n = 1536;
-        const auto a = at::randn({n, n}).to(at::kBFloat16), b = at::randn({n, n}).to(at::kBFloat16);
-        at::matmul(a, b);
-        const double s = medianSeconds(options.quick ? 3 : 7, [&] { at::matmul(a, b); });
-        report.bf16GemmGflops = 2.0 * n * n * n / s / 1e9;
+        report.bf16GemmGflops = measureGemmGflops(options.quick, /*bf16=*/true);
         add({"bf16 GEMM ceiling (1536^3)", report.bf16GemmGflops, "GFLOP/s", report.bf16GemmGflops,
              0});
     }

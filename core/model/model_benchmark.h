@@ -68,8 +68,9 @@ struct BenchmarkReport
 // Sets the model's thread count as `threads` asks (0: the idle cores), then describes the
 // machine and the runtime.
 SystemInfo systemInfo(int threads);
-// Median GFLOP/s of large single-precision matrix products: the machine's practical ceiling.
-double measureGemmGflops(bool quick);
+// Median GFLOP/s of large single-precision (or, with bf16, bfloat16) matrix products: the
+// machine's practical ceiling.
+double measureGemmGflops(bool quick, bool bf16 = false);
 // `onRow` is called as each row is measured (for live output).
 BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
                                const std::function<void(const BenchmarkRow &)> &onRow = {});

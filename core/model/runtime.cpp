@@ -196,7 +196,7 @@ std::string precisionName(Precision precision)
 
 Precision bestCpuPrecision(const CpuFeatures &cpu)
 {
-    if (cpu.amxBf16 || cpu.avx512Bf16)
+    if (cpu.hasBf16())
         return Precision::BFloat16;
     if (cpu.vnni)
         return Precision::Int8;

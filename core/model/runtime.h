@@ -44,6 +44,9 @@ struct CpuFeatures
     bool amxInt8 = false;
     bool vnni = false; // AVX512_VNNI or AVX-VNNI: int8 dot products
     std::string modelName;
+    // bf16 arithmetic in hardware (AMX or AVX512_BF16); elsewhere it is emulated, tens of times
+    // slower than fp32.
+    bool hasBf16() const { return amxBf16 || avx512Bf16; }
     // "avx2 avx512f avx512_bf16 amx_bf16 ...": the flags above that are set, for reports.
     std::string summary() const;
 };
