@@ -31,6 +31,10 @@
 // threads; add() and remove() take an exclusive lock, wait for searches in flight, and hold
 // back searches that arrive meanwhile (a steady stream of searches cannot starve a writer).
 // The object owns its FAISS index. Qt-free, like the model layer.
+//
+// Files: vector_index.cpp (the FAISS wrapper), vector_index_build.cpp (build, IVF training and
+// tuning), vector_index_file.cpp (the file format, a reader per version), exact_scan.cpp (the
+// flat kernel), fair_shared_mutex.h (the lock); vector_index_impl.h is what they share.
 #pragma once
 
 #include <cstdint>
