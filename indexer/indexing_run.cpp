@@ -15,6 +15,7 @@
 #include <QLoggingCategory>
 #include <QSet>
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <sys/resource.h>
@@ -192,11 +193,31 @@ void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem>
     Catalog catalog(library.catalogFile(), Catalog::Mode::ReadOnly);
     const RootWatch rootWatch(catalog); // run() added the roots before the scan starts
     const QString currentModel = library.modelIdentity();
+    // A shard takes the photos whose path relative to their (deepest) root hashes to it.
+    std::vector<QString> rootPrefixes;
+    for (const RootRecord &r : catalog.roots())
+        rootPrefixes.push_back(r.path.endsWith(QLatin1Char('/')) ? r.path
+                                                                 : r.path + QLatin1Char('/'));
+    std::sort(rootPrefixes.begin(), rootPrefixes.end(),
+              [](const QString &a, const QString &b) { return a.size() > b.size(); });
+    const auto inShard = [&](const QString &path) {
+        if (!options.shard)
+            return true;
+        QString relative = QFileInfo(path).fileName();
+        for (const QString &prefix : rootPrefixes)
+            if (path.startsWith(prefix)) {
+                relative = path.mid(prefix.size());
+                break;
+            }
+        return shardOfPath(relative, options.shard->count) == options.shard->index;
+    };
     for (const QString &root : roots) {
         std::unordered_set<std::int64_t> seen;
         const bool readable = Scanner::walk(
             root, options.scan,
             [&](const ScanEntry &e) {
+                if (!inShard(e.path))
+                    return !cancelled.load();
                 ++total;
                 auto existing = catalog.photoByPath(e.path);
                 if (existing) {
@@ -373,6 +394,7 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
     QElapsedTimer clock;
     clock.start();
     IndexingSummary summary;
+    d->library.claimShard(d->options.shard);
     QStringList roots;
     for (const QString &r : rootsIn) {
         const QFileInfo fi(r);

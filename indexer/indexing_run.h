@@ -18,6 +18,7 @@
 
 #include "image_decoder.h"
 #include "scanner.h"
+#include "shard.h"
 
 #include <QString>
 #include <QStringList>
@@ -41,6 +42,9 @@ struct IndexingOptions
     bool fastDecode = true; // JPEG DCT-domain downscale (see preprocess.h)
     ScanOptions scan;
     DecodeLimits limits;
+    // Index only this shard's photos (shard.h: by their paths relative to their roots). The
+    // library must hold this shard, or be new (Library::claimShard); run() throws otherwise.
+    std::optional<ShardSpec> shard;
     // Called on the scanner thread once every root has been walked, before the decoders see
     // the end of the work. A seam for tests that change files between scan and decode.
     std::function<void()> onScanFinished;

@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
@@ -127,6 +128,15 @@ void FoldersPanel::removeSelected()
         Q_EMIT removeRequested(root->path);
 }
 
+void FoldersPanel::locate(const QString &folder)
+{
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Where is “%1” now?").arg(QDir::toNativeSeparators(folder)),
+        QFileInfo(folder).absolutePath());
+    if (!dir.isEmpty())
+        Q_EMIT locateRequested(folder, dir);
+}
+
 void FoldersPanel::showMenu(const QPoint &pos)
 {
     const QModelIndex idx = m_view->indexAt(pos);
@@ -138,9 +148,14 @@ void FoldersPanel::showMenu(const QPoint &pos)
                        [this, path] { Q_EMIT searchInRequested(path); });
         menu.addAction(tr("Index again"), this, [this, path] { Q_EMIT reindexRequested(path); })
             ->setEnabled(m_add->isEnabled() && root->online);
-        menu.addAction(tr("Open in file manager"), this, [path] {
-            QDesktopServices::openUrl(QUrl::fromLocalFile(path));
-        });
+        menu.addAction(tr("Open in file manager"), this,
+                       [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(path)); })
+            ->setEnabled(root->online);
+        // A copied library, a renamed folder, a drive mounted elsewhere: point the folder at
+        // its new place, and its photos are found again without being indexed again.
+        if (!root->online)
+            menu.addAction(tr("Locate folder…"), this, [this, path] { locate(path); })
+                ->setEnabled(m_add->isEnabled());
         menu.addSeparator();
         menu.addAction(tr("Remove from library…"), this, &FoldersPanel::removeSelected)
             ->setEnabled(m_add->isEnabled());
@@ -157,7 +172,8 @@ void FoldersPanel::editExclusions()
     QDialog dlg(this);
     dlg.setWindowTitle(tr("Excluded folders"));
     auto *layout = new QVBoxLayout(&dlg);
-    auto *help = new QLabel(tr("Photos in these folders (and below them) are never indexed."), &dlg);
+    auto *help =
+        new QLabel(tr("Photos in these folders (and below them) are never indexed."), &dlg);
     help->setWordWrap(true);
     layout->addWidget(help);
     auto *list = new QListWidget(&dlg);

@@ -2,7 +2,8 @@
 // count, buttons to add and remove folders, and the exclusions (folders never indexed).
 // Dropping folders or photos on the main window adds them too (MainWindow handles the drop).
 //
-// The panel only asks; MainWindow does: addRequested / removeRequested / exclusionsChanged.
+// The panel only asks; MainWindow does: addRequested / removeRequested / locateRequested (an
+// offline folder's new place: "Locate folder…") / exclusionsChanged.
 // GUI thread only.
 #pragma once
 
@@ -37,6 +38,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     void addRequested(const QStringList &folders);
     void removeRequested(const QString &folder);
+    // An offline folder is now at `newPath` (moved, or its drive mounted elsewhere).
+    void locateRequested(const QString &folder, const QString &newPath);
     void reindexRequested(const QString &folder);
     void searchInRequested(const QString &folder);
     void exclusionsChanged(const QStringList &folders);
@@ -48,6 +51,7 @@ private:
     void retranslate();
     void showMenu(const QPoint &pos);
     void removeSelected();
+    void locate(const QString &folder);
 
     RootsModel *m_model;
     QStringList m_exclusions;

@@ -194,6 +194,7 @@ void MainWindow::buildUi()
                 QMessageBox::warning(this, tr("Remove folder"), exceptionMessage(e));
             });
     });
+    connect(m_folders, &FoldersPanel::locateRequested, this, &MainWindow::locateFolder);
     connect(m_folders, &FoldersPanel::exclusionsChanged, this, [this](const QStringList &f) {
         m_settings.excludedFolders = f;
         m_settings.save();
@@ -331,9 +332,10 @@ void MainWindow::retranslate()
     updatePlaceholder();
     if (m_service->isOpen()) {
         const QString dev = m_service->deviceName();
-        m_statusLabel->setText(m_service->isReadOnly()
-                                   ? tr("Read-only: another program is indexing this library")
-                                   : tr("Model on %1").arg(dev.isEmpty() ? tr("CPU") : dev.toUpper()));
+        m_statusLabel->setText(
+            m_service->isReadOnly()
+                ? tr("Read-only: another program is indexing this library")
+                : tr("Model on %1").arg(dev.isEmpty() ? tr("CPU") : dev.toUpper()));
     } else {
         m_statusLabel->clear();
     }
@@ -367,7 +369,8 @@ QString MainWindow::resultsHeaderText() const
 
 void MainWindow::openLibrary()
 {
-    const QString modelDir = !m_options.modelDir.isEmpty() ? m_options.modelDir : m_settings.modelDir;
+    const QString modelDir =
+        !m_options.modelDir.isEmpty() ? m_options.modelDir : m_settings.modelDir;
     const QString libraryDir =
         !m_options.libraryDir.isEmpty() ? m_options.libraryDir : m_settings.libraryDir;
     m_openError.clear();
@@ -383,7 +386,8 @@ void MainWindow::openLibrary()
     m_stack->setCurrentIndex(1);
     m_searchBar->setEnabled(false);
     m_folders->setWritable(false);
-    statusBar()->showMessage(tr("Loading the model from %1…").arg(QDir::toNativeSeparators(modelDir)));
+    statusBar()->showMessage(
+        tr("Loading the model from %1…").arg(QDir::toNativeSeparators(modelDir)));
     updatePlaceholder();
     m_service->open(libraryDir, modelChoice(m_settings, modelDir));
 }
@@ -623,10 +627,31 @@ void MainWindow::updatePlaceholder()
         m_view->setPlaceholderText(tr("What are you looking for?"),
                                    tr("%n photo(s) ready to search. Describe what is in the "
                                       "photo: “a red car”, “birthday cake with candles”.",
-                                      nullptr, int(std::min<std::int64_t>(m_indexedPhotos, INT32_MAX))));
+                                      nullptr,
+                                      int(std::min<std::int64_t>(m_indexedPhotos, INT32_MAX))));
     } else {
         m_view->setPlaceholderText(QString());
     }
+}
+
+void MainWindow::locateFolder(const QString &folder, const QString &newPath)
+{
+    if (!m_service->isOpen())
+        return;
+    m_service->post([folder, newPath](Library &lib) { return lib.moveRoot(folder, newPath); })
+        .then(this,
+              [this, folder, newPath](int photos) {
+                  statusBar()->showMessage(
+                      tr("“%1” is now “%2” (%n photo(s), none indexed again).", nullptr, photos)
+                          .arg(QDir::toNativeSeparators(folder), QDir::toNativeSeparators(newPath)),
+                      8000);
+                  refreshOverview();
+                  if (!m_searchBar->text().isEmpty())
+                      search(m_searchBar->text());
+              })
+        .onFailed(this, [this](const std::exception &e) {
+            QMessageBox::warning(this, tr("Locate folder"), exceptionMessage(e));
+        });
 }
 
 void MainWindow::refreshOverview()
@@ -702,7 +727,8 @@ void MainWindow::showInFileManager(const QString &path)
     // The freedesktop FileManager1 interface selects the file in the user's file manager
     // (Files, Dolphin, Nemo, Thunar...); without it, open the folder.
     QDBusMessage call = QDBusMessage::createMethodCall(
-        QStringLiteral("org.freedesktop.FileManager1"), QStringLiteral("/org/freedesktop/FileManager1"),
+        QStringLiteral("org.freedesktop.FileManager1"),
+        QStringLiteral("/org/freedesktop/FileManager1"),
         QStringLiteral("org.freedesktop.FileManager1"), QStringLiteral("ShowItems"));
     call << QStringList{QUrl::fromLocalFile(path).toString()} << QString();
     const QString folder = QFileInfo(path).absolutePath();
@@ -712,11 +738,12 @@ void MainWindow::showInFileManager(const QString &path)
         return;
     }
     auto *watcher = new QDBusPendingCallWatcher(bus.asyncCall(call, 5000), this);
-    connect(watcher, &QDBusPendingCallWatcher::finished, this, [folder](QDBusPendingCallWatcher *w) {
-        if (w->isError())
-            QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
-        w->deleteLater();
-    });
+    connect(watcher, &QDBusPendingCallWatcher::finished, this,
+            [folder](QDBusPendingCallWatcher *w) {
+                if (w->isError())
+                    QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+                w->deleteLater();
+            });
 }
 
 void MainWindow::showResultMenu(const QModelIndex &index, const QPoint &globalPos)
@@ -739,10 +766,10 @@ void MainWindow::showResultMenu(const QModelIndex &index, const QPoint &globalPo
                    [this, path] { searchSimilar(path, {}); });
     menu.addAction(tr("Search with This Photo and &Words…"), this, [this, path] {
         bool ok = false;
-        const QString words = QInputDialog::getText(
-            this, tr("Search with this photo"),
-            tr("Photos like %1, and also:").arg(QFileInfo(path).fileName()), QLineEdit::Normal,
-            QString(), &ok);
+        const QString words =
+            QInputDialog::getText(this, tr("Search with this photo"),
+                                  tr("Photos like %1, and also:").arg(QFileInfo(path).fileName()),
+                                  QLineEdit::Normal, QString(), &ok);
         if (ok)
             searchSimilar(path, words);
     });
@@ -789,18 +816,21 @@ void MainWindow::downloadModel()
     // A half-finished earlier download resumes from its .part files.
     m_downloader = new ModelDownloader(options, this);
     m_firstRun->setBusy(true, tr("Preparing the download…"));
-    connect(m_downloader, &ModelDownloader::progressChanged, this, [this](const DownloadProgress &p) {
-        const double mb = 1024.0 * 1024.0;
-        if (p.bytesTotal > 0)
-            m_firstRun->setBusy(true, tr("Downloading the model: %1 of %2 MB (%3 MB/s), about %4 min left")
-                                          .arg(p.bytesDone / mb, 0, 'f', 0)
-                                          .arg(p.bytesTotal / mb, 0, 'f', 0)
-                                          .arg(p.bytesPerSecond / mb, 0, 'f', 1)
-                                          .arg(p.etaSeconds < 0 ? QStringLiteral("?")
-                                                                : QString::number(int(p.etaSeconds / 60) + 1)));
-        else
-            m_firstRun->setBusy(true, tr("Downloading the model: %1 MB").arg(p.bytesDone / mb, 0, 'f', 0));
-    });
+    connect(
+        m_downloader, &ModelDownloader::progressChanged, this, [this](const DownloadProgress &p) {
+            const double mb = 1024.0 * 1024.0;
+            if (p.bytesTotal > 0)
+                m_firstRun->setBusy(
+                    true, tr("Downloading the model: %1 of %2 MB (%3 MB/s), about %4 min left")
+                              .arg(p.bytesDone / mb, 0, 'f', 0)
+                              .arg(p.bytesTotal / mb, 0, 'f', 0)
+                              .arg(p.bytesPerSecond / mb, 0, 'f', 1)
+                              .arg(p.etaSeconds < 0 ? QStringLiteral("?")
+                                                    : QString::number(int(p.etaSeconds / 60) + 1)));
+            else
+                m_firstRun->setBusy(
+                    true, tr("Downloading the model: %1 MB").arg(p.bytesDone / mb, 0, 'f', 0));
+        });
     connect(m_downloader, &ModelDownloader::finished, this, [this](const QString &dir) {
         m_downloader->deleteLater();
         m_downloader = nullptr;
@@ -814,7 +844,8 @@ void MainWindow::downloadModel()
         m_downloader->deleteLater();
         m_downloader = nullptr;
         m_firstRun->setBusy(false);
-        m_firstRun->setError(tr("The download failed: %1\nClick Download again to resume.").arg(f.message));
+        m_firstRun->setError(
+            tr("The download failed: %1\nClick Download again to resume.").arg(f.message));
     });
     m_downloader->start();
 }

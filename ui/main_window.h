@@ -46,8 +46,8 @@ struct LibraryOverview;
 
 struct MainWindowOptions
 {
-    QString libraryDir; // overrides the settings (--library, IMAGO_LIBRARY)
-    QString modelDir;   // overrides the settings (--model, IMAGO_MODEL)
+    QString libraryDir;   // overrides the settings (--library, IMAGO_LIBRARY)
+    QString modelDir;     // overrides the settings (--model, IMAGO_MODEL)
     QStringList addPaths; // folders or photos to add and index once the library is open
     QString query;        // a search to run once the library is open
 };
@@ -86,6 +86,8 @@ public Q_SLOTS:
     void focusSearch();
     void openSettings();
     void refreshOverview();
+    // The library folder `folder` is now at `newPath`: re-pointed, nothing re-embedded.
+    void locateFolder(const QString &folder, const QString &newPath);
 
 Q_SIGNALS:
     void overviewRefreshed();
@@ -150,10 +152,10 @@ private:
     QAction *m_addAction = nullptr, *m_settingsAction = nullptr, *m_quitAction = nullptr,
             *m_confidenceAction = nullptr, *m_aboutAction = nullptr, *m_findAction = nullptr;
 
-    quint64 m_shownTicket = 0;  // the query whose results the grid shows
-    QString m_description;      // what the grid shows, e.g. the query
-    QString m_scope;            // "search in this folder"
-    QString m_autoSelected;     // the photo selected by us (not the person) on new results
+    quint64 m_shownTicket = 0; // the query whose results the grid shows
+    QString m_description;     // what the grid shows, e.g. the query
+    QString m_scope;           // "search in this folder"
+    QString m_autoSelected;    // the photo selected by us (not the person) on new results
     QStringList m_warnings;
     bool m_searchFailed = false;
     QString m_searchError;

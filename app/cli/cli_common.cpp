@@ -26,6 +26,8 @@ const std::vector<Verb> &verbs()
         {"status", "summarise a library", runStatus},
         {"list", "list a library's photos", runList},
         {"forget", "remove photos or folders from a library", runForget},
+        {"roots", "list a library's folders, or re-point one (roots move OLD NEW)", runRoots},
+        {"merge", "merge shard libraries (or any libraries) into one", runMerge},
         {"rebuild", "rebuild the vector index from the catalog", runRebuild},
         {"verify", "check a library's integrity", runVerify},
         {"probe", "say whether files would index, and why not", runProbe},

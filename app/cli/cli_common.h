@@ -58,6 +58,8 @@ int runList(const QStringList &args);
 int runForget(const QStringList &args);
 int runRebuild(const QStringList &args);
 int runVerify(const QStringList &args);
+int runRoots(const QStringList &args);
+int runMerge(const QStringList &args);
 // cmd_probe.cpp
 int runProbe(const QStringList &args);
 // cmd_modelstore.cpp: model download|import|status

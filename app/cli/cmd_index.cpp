@@ -43,6 +43,13 @@ int runIndex(const QStringList &args)
     p.addOption(
         {QStringLiteral("json"), QStringLiteral("Print the JSON summary (also the "
                                                 "default when stdout is not a terminal).")});
+    p.addOption({QStringLiteral("shard"),
+                 QStringLiteral("Index only shard K (0-based) of N: a stable split by each photo's "
+                                "path relative to its folder, the same on every machine. auto/N "
+                                "takes K from SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX, "
+                                "else IMAGO_SHARD_INDEX. Give each shard its own --library; "
+                                "imago-cli merge joins them."),
+                 QStringLiteral("K/N")});
     p.addOption({QStringLiteral("watch"),
                  QStringLiteral("After indexing, keep watching the folders and index new, changed "
                                 "and deleted photos as they appear (one summary per run) until "
@@ -69,6 +76,17 @@ int runIndex(const QStringList &args)
         options.batchSize = p.value(QStringLiteral("batch")).toInt(&ok);
         if (!ok || options.batchSize < 1 || options.batchSize > 256)
             throw CliError(QStringLiteral("--batch needs a number from 1 to 256"), kExitUsage);
+    }
+    if (p.isSet(QStringLiteral("shard"))) {
+        try {
+            options.shard = parseShardSpec(p.value(QStringLiteral("shard")));
+        } catch (const std::invalid_argument &e) {
+            throw CliError(QString::fromUtf8(e.what()), kExitUsage);
+        }
+        if (p.isSet(QStringLiteral("watch")))
+            throw CliError(QStringLiteral("--watch and --shard do not go together (a shard is a "
+                                          "batch job)"),
+                           kExitUsage);
     }
     const bool json = p.isSet(QStringLiteral("json")) || !::isatty(STDOUT_FILENO);
 
@@ -142,6 +160,10 @@ int runIndex(const QStringList &args)
                             {QStringLiteral("images_per_second"), summary.imagesPerSecond},
                             {QStringLiteral("failures"), failures},
                             {QStringLiteral("cancelled"), summary.cancelled}};
+            if (options.shard)
+                out.insert(QStringLiteral("shard"),
+                           QJsonObject{{QStringLiteral("index"), options.shard->index},
+                                       {QStringLiteral("count"), options.shard->count}});
             if (!summary.offlineRoots.isEmpty())
                 out.insert(QStringLiteral("offline_roots"),
                            QJsonArray::fromStringList(summary.offlineRoots));

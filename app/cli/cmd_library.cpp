@@ -1,13 +1,17 @@
-// The verbs that look after a library: status, list, forget, rebuild, verify.
+// The verbs that look after a library: status, list, forget, rebuild, verify, roots, merge.
 #include "cli_common.h"
 
 #include "library.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <unistd.h>
 
 namespace imago::cli {
 
@@ -49,6 +53,12 @@ void printErr(const QString &text)
     std::fprintf(stderr, "%s\n", text.toUtf8().constData());
 }
 
+QJsonObject shardJson(const ShardSpec &spec)
+{
+    return QJsonObject{{QStringLiteral("index"), spec.index},
+                       {QStringLiteral("count"), spec.count}};
+}
+
 } // namespace
 
 int runStatus(const QStringList &args)
@@ -74,7 +84,8 @@ int runStatus(const QStringList &args)
     if (p.isSet(kJson)) {
         QJsonArray roots;
         for (const RootStatus &r : s.roots)
-            roots.append(QJsonObject{{QStringLiteral("path"), r.path},
+            roots.append(QJsonObject{{QStringLiteral("id"), qint64(r.id)},
+                                     {QStringLiteral("path"), r.path},
                                      {QStringLiteral("online"), r.online},
                                      {QStringLiteral("photos"), qint64(r.photos)}});
         QJsonObject index{{QStringLiteral("kind"), s.index.kind},
@@ -103,10 +114,19 @@ int runStatus(const QStringList &args)
                       {QStringLiteral("model_identity"), s.modelIdentity},
                       {QStringLiteral("generation"), qint64(s.generation)},
                       {QStringLiteral("index"), index}};
+        o.insert(QStringLiteral("shard"), s.shard ? QJsonValue(shardJson(*s.shard)) : QJsonValue());
+        if (s.mergedShardCount > 0)
+            o.insert(QStringLiteral("merged_shard_count"), s.mergedShardCount);
         printJson(QJsonDocument(o));
         return 0;
     }
     printLine(QStringLiteral("library    %1 (schema %2)").arg(s.directory).arg(s.schemaVersion));
+    if (s.shard)
+        printLine(QStringLiteral("shard      %1 of %2 (merge it: imago-cli merge)")
+                      .arg(s.shard->index)
+                      .arg(s.shard->count));
+    if (s.mergedShardCount > 0)
+        printLine(QStringLiteral("merged     from shards of %1").arg(s.mergedShardCount));
     printLine(QStringLiteral("photos     %1 indexed, %2 rejected, %3 missing (%4 in all)")
                   .arg(s.counts.indexed)
                   .arg(s.counts.rejected)
@@ -329,6 +349,155 @@ int runVerify(const QStringList &args)
             printLine(QStringLiteral("problem: %1").arg(problem));
     }
     return problems.isEmpty() ? 0 : kExitFailure;
+}
+
+int runRoots(const QStringList &args)
+{
+    QCommandLineParser p;
+    addLibraryOption(p); // cli_common.h
+    p.addOption(kJson);
+    if (!parseArgs(p, args,
+                   QStringLiteral("List the library's folders (roots), or re-point one.\n"
+                                  "  roots [--json]      prints [{\"id\", \"path\", \"online\", "
+                                  "\"photos\"}]; a folder is offline when it is not there or "
+                                  "its drive is not mounted (its photos are kept).\n"
+                                  "  roots move OLD NEW  the folder OLD is now at NEW (a copied "
+                                  "library, an archive mounted elsewhere): its photos keep their "
+                                  "records and vectors, none is re-embedded, and a following "
+                                  "`index NEW` finds them unchanged. With --json prints "
+                                  "{\"old\", \"new\", \"photos\"}."),
+                   QStringLiteral("[move OLD NEW]")))
+        return 0;
+    const QStringList pos = p.positionalArguments();
+    if (pos.isEmpty()) {
+        const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/false);
+        const LibraryStatus s = library->status();
+        if (p.isSet(kJson)) {
+            QJsonArray roots;
+            for (const RootStatus &r : s.roots)
+                roots.append(QJsonObject{{QStringLiteral("id"), qint64(r.id)},
+                                         {QStringLiteral("path"), r.path},
+                                         {QStringLiteral("online"), r.online},
+                                         {QStringLiteral("photos"), qint64(r.photos)}});
+            printJson(QJsonDocument(roots));
+        } else {
+            for (const RootStatus &r : s.roots)
+                printLine(QStringLiteral("%1  %2  %3 photos  %4")
+                              .arg(r.id, 3)
+                              .arg(r.online ? QStringLiteral("online ") : QStringLiteral("OFFLINE"))
+                              .arg(r.photos, 7)
+                              .arg(r.path));
+        }
+        return 0;
+    }
+    if (pos[0] != QLatin1String("move"))
+        throw CliError(
+            QStringLiteral("unknown roots command '%1' (roots, or roots move OLD NEW)").arg(pos[0]),
+            kExitUsage);
+    if (pos.size() != 3)
+        throw CliError(QStringLiteral("roots move needs OLD and NEW"), kExitUsage);
+    const auto library = openForWriting(libraryDir(p));
+    int moved = 0;
+    try {
+        moved = library->moveRoot(pos[1], pos[2]);
+    } catch (const std::exception &e) {
+        throw CliError(QString::fromUtf8(e.what()));
+    }
+    const QString newPath = QDir::cleanPath(QFileInfo(pos[2]).absoluteFilePath());
+    if (p.isSet(kJson))
+        printJson(QJsonDocument(QJsonObject{{QStringLiteral("old"), QDir::cleanPath(pos[1])},
+                                            {QStringLiteral("new"), newPath},
+                                            {QStringLiteral("photos"), moved}}));
+    else
+        printLine(QStringLiteral("library folder %1 is now %2 (%3 photos; none re-embedded)")
+                      .arg(QDir::cleanPath(pos[1]), newPath)
+                      .arg(moved));
+    return 0;
+}
+
+int runMerge(const QStringList &args)
+{
+    QCommandLineParser p;
+    addLibraryOption(p); // cli_common.h
+    p.addOption(kJson);
+    if (!parseArgs(p, args,
+                   QStringLiteral(
+                       "Merge libraries - the shards of `index --shard K/N`, or any libraries - "
+                       "into the --library folder (new or existing): their folders, photo "
+                       "records and vectors (bit for bit); the vector index is rebuilt from the "
+                       "merged catalog. Refuses, before writing anything, libraries of another "
+                       "model, shards of different N, the same shard twice, a library still "
+                       "being written. One transaction: a merge killed at any point leaves the "
+                       "library as it was or complete; running it again changes nothing.\nWith "
+                       "--json prints {\"library\", \"added\", \"updated\", \"unchanged\", "
+                       "\"roots_added\", \"vectors\", \"index_kind\", \"seconds\", "
+                       "\"sources\": [{\"library\", \"shard\": {\"index\", \"count\"}|null, "
+                       "\"photos\"}]}."),
+                   QStringLiteral("LIBRARY...")))
+        return 0;
+    const QStringList sources = p.positionalArguments();
+    if (sources.isEmpty())
+        throw CliError(QStringLiteral("merge needs at least one library to merge"), kExitUsage);
+    const QString dest = QDir::cleanPath(QFileInfo(libraryDir(p)).absoluteFilePath());
+    // A new library is made beside its place and renamed into it when complete, so a merge
+    // killed on the way leaves no half library where a complete one is expected.
+    const bool fresh = !Library::exists(dest);
+    if (fresh && QFileInfo(dest).isDir() && !QDir(dest).isEmpty())
+        throw CliError(QStringLiteral("%1: the folder is not empty and holds no library; name a "
+                                      "new or empty folder, or an existing library")
+                           .arg(dest));
+    const QString work = fresh
+                             ? QStringLiteral("%1/.%2.merging-%3")
+                                   .arg(QFileInfo(dest).absolutePath(), QFileInfo(dest).fileName())
+                                   .arg(::getpid())
+                             : dest;
+    MergeReport r;
+    try {
+        Library library(work);
+        r = library.merge(sources);
+    } catch (const std::exception &e) {
+        if (fresh)
+            QDir(work).removeRecursively();
+        throw CliError(QString::fromUtf8(e.what()));
+    }
+    if (fresh) {
+        if (QFileInfo(dest).isDir())
+            QDir(dest).removeRecursively(); // empty, checked above
+        if (::rename(QFile::encodeName(work).constData(), QFile::encodeName(dest).constData()) != 0)
+            throw CliError(QStringLiteral("%1: cannot move the merged library into place: %2 (it "
+                                          "is complete in %3)")
+                               .arg(dest, QString::fromLocal8Bit(std::strerror(errno)), work));
+    }
+    if (p.isSet(kJson)) {
+        QJsonArray from;
+        for (const MergeReport::Source &s : r.sources)
+            from.append(QJsonObject{
+                {QStringLiteral("library"), s.directory},
+                {QStringLiteral("shard"), s.shard ? QJsonValue(shardJson(*s.shard)) : QJsonValue()},
+                {QStringLiteral("photos"), qint64(s.photos)}});
+        printJson(QJsonDocument(QJsonObject{
+            {QStringLiteral("library"), dest},
+            {QStringLiteral("added"), qint64(r.added)},
+            {QStringLiteral("updated"), qint64(r.updated)},
+            {QStringLiteral("unchanged"), qint64(r.unchanged)},
+            {QStringLiteral("roots_added"), r.rootsAdded},
+            {QStringLiteral("vectors"), qint64(r.index.count)},
+            {QStringLiteral("index_kind"), QString::fromLatin1(indexKindName(r.index.kind))},
+            {QStringLiteral("seconds"), r.seconds},
+            {QStringLiteral("sources"), from}}));
+    } else {
+        printLine(QStringLiteral("merged %1 libraries into %2: %3 photos added, %4 updated, %5 "
+                                 "unchanged; index %6, %7 vectors (%8 s)")
+                      .arg(r.sources.size())
+                      .arg(dest)
+                      .arg(r.added)
+                      .arg(r.updated)
+                      .arg(r.unchanged)
+                      .arg(QLatin1String(indexKindName(r.index.kind)))
+                      .arg(r.index.count)
+                      .arg(r.seconds, 0, 'f', 1));
+    }
+    return 0;
 }
 
 } // namespace imago::cli

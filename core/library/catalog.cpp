@@ -22,7 +22,7 @@ namespace {
 #define SELECT_PHOTOS_FROM                                                                         \
     "SELECT p.id, p.root_id, p.path, p.size, p.mtime_ms, p.content_hash, p.width, p.height, "      \
     "p.format, p.captured_at, p.camera, p.status, p.reason, p.added_ms, p.updated_ms, e.model, "   \
-    "p.reason_code, p.reason_args FROM photos p "
+    "p.reason_code, p.reason_args, p.rel_path FROM photos p "
 
 QString argsText(const QStringList &args)
 {
@@ -430,11 +430,10 @@ std::int64_t Catalog::addRoot(const QString &pathIn)
     // Photos under it join it unless they already belong to a deeper root.
     m_db->query("UPDATE photos SET root_id = ?1 WHERE path >= ?2 AND path < ?3 AND "
                 "(root_id IS NULL OR (SELECT length(r.prefix) FROM roots r "
-                "WHERE r.id = photos.root_id) < ?4)")
+                "WHERE r.id = photos.root_id) < length(?2))")
         .bind(1, id)
         .bind(2, prefix)
         .bind(3, prefixUpperBound(prefix))
-        .bind(4, std::int64_t(prefix.toUtf8().size()))
         .run();
     tx.commit();
     return id;
@@ -461,6 +460,72 @@ std::vector<std::int64_t> Catalog::removeRoot(std::int64_t rootId)
     m_db->query("DELETE FROM roots WHERE id = ?1").bind(1, rootId).run();
     tx.commit();
     return orphans;
+}
+
+int Catalog::moveRoot(std::int64_t rootId, const QString &newPathIn)
+{
+    const QString newPath = cleanPath(newPathIn);
+    AutoTransaction tx(*this);
+    QString oldPath;
+    {
+        auto q = m_db->query("SELECT path FROM roots WHERE id = ?1");
+        q.bind(1, rootId);
+        if (!q.next())
+            throw LibraryError(file(), QStringLiteral("no library folder with id %1").arg(rootId));
+        oldPath = q.text(0);
+    }
+    if (oldPath == newPath) {
+        tx.commit();
+        return 0;
+    }
+    const QString oldPrefix = folderPrefix(oldPath), newPrefix = folderPrefix(newPath);
+    if (newPrefix.startsWith(oldPrefix) || oldPrefix.startsWith(newPrefix))
+        throw LibraryError(file(), QStringLiteral("cannot move library folder %1 to %2: one lies "
+                                                  "inside the other")
+                                       .arg(oldPath, newPath));
+    // Nothing may already live where the folder goes: neither a library folder nor photos.
+    const auto countUnder = [&](const char *sql, const QString &prefix) {
+        auto q = m_db->query(sql);
+        q.bind(1, prefix).bind(2, prefixUpperBound(prefix));
+        q.next();
+        return q.int64(0);
+    };
+    if (countUnder("SELECT count(*) FROM roots WHERE prefix >= ?1 AND prefix < ?2", newPrefix) > 0)
+        throw LibraryError(file(), QStringLiteral("cannot move library folder %1 to %2: %2 (or a "
+                                                  "folder in it) is a library folder already")
+                                       .arg(oldPath, newPath));
+    if (countUnder("SELECT count(*) FROM photos WHERE path >= ?1 AND path < ?2", newPrefix) > 0)
+        throw LibraryError(file(), QStringLiteral("cannot move library folder %1 to %2: the "
+                                                  "library has photos under %2 already")
+                                       .arg(oldPath, newPath));
+    // The root, every root inside it, then their photos: rel_path stays as it is (the
+    // triggers recompute it from the new path and prefix, and get the same text).
+    const auto rewrite = [&](const char *sql) {
+        return m_db->query(sql)
+            .bind(1, newPrefix)
+            .bind(2, oldPrefix)
+            .bind(3, prefixUpperBound(oldPrefix))
+            .run();
+    };
+    const QString volume = volumeRootOf(newPath);
+    m_db->query("UPDATE roots SET path = ?1, prefix = ?2, volume_root = ?3 WHERE id = ?4")
+        .bind(1, newPath)
+        .bind(2, newPrefix)
+        .bind(3, volume)
+        .bind(4, rootId)
+        .run();
+    rewrite("UPDATE roots SET path = ?1 || substr(path, length(?2) + 1), "
+            "prefix = ?1 || substr(prefix, length(?2) + 1) WHERE prefix > ?2 AND prefix < ?3");
+    if (!volume.isEmpty())
+        m_db->query("UPDATE roots SET volume_root = ?1 WHERE prefix > ?2 AND prefix < ?3")
+            .bind(1, volume)
+            .bind(2, newPrefix)
+            .bind(3, prefixUpperBound(newPrefix))
+            .run();
+    const int moved = rewrite("UPDATE photos SET path = ?1 || substr(path, length(?2) + 1) "
+                              "WHERE path >= ?2 AND path < ?3");
+    tx.commit();
+    return moved;
 }
 
 std::vector<RootRecord> Catalog::roots()
@@ -517,6 +582,7 @@ PhotoRecord Catalog::readPhoto(const SqlQuery &q)
     r.addedAt = fromMs(q.int64(13));
     r.updatedAt = fromMs(q.int64(14));
     r.embeddingModel = q.text(15);
+    r.relativePath = q.text(18);
     return r;
 }
 

@@ -81,6 +81,8 @@ struct PhotoRecord
     QDateTime addedAt;
     QDateTime updatedAt;
     QString embeddingModel; // model identity of its embedding; empty when it has none
+    // Path relative to its root ('/'-separated); empty when it lies outside every root.
+    QString relativePath;
 };
 
 struct RootRecord
@@ -182,6 +184,11 @@ public:
     std::vector<std::int64_t> removeRoot(std::int64_t rootId);
     std::vector<RootRecord> roots();
     std::optional<RootRecord> rootByPath(const QString &path);
+    // Re-points a root (and the roots inside it) to `newPath`, where its photos now are: their
+    // paths change, their records, ids and embeddings do not. Refuses a target inside the root
+    // or containing it, and one where the library has a root or photos already. Returns how
+    // many photos were re-pointed. The index generation does not change (no vector does).
+    int moveRoot(std::int64_t rootId, const QString &newPath);
 
     // --- photos -------------------------------------------------------------------------
     // Inserts or updates the photo at facts.path with the given status and reason; returns its

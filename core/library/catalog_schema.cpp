@@ -129,9 +129,34 @@ void classifyVersion1Reasons(SqliteConnection &db)
             .run();
 }
 
+// Version 3: portable libraries. A photo is stored relative to its root (rel_path, '/'-separated,
+// no leading '/'); photos.path stays the photo's path on this machine, its root's path joined
+// with rel_path, so that lookups by path keep their index. Re-pointing a root (Catalog::moveRoot)
+// rewrites both in one transaction; merging shard libraries matches roots by path and photos by
+// rel_path. The triggers keep rel_path right whatever statement sets a photo's path or root; a
+// photo outside every root (a file indexed on its own) has an empty rel_path.
+constexpr const char *kMigration3 = R"sql(
+ALTER TABLE photos ADD COLUMN rel_path TEXT NOT NULL DEFAULT '';
+UPDATE photos SET rel_path = COALESCE((SELECT substr(photos.path, length(r.prefix) + 1)
+                                       FROM roots r WHERE r.id = photos.root_id), '');
+CREATE TRIGGER photos_rel_path_on_insert AFTER INSERT ON photos
+BEGIN
+    UPDATE photos SET rel_path = COALESCE((SELECT substr(NEW.path, length(r.prefix) + 1)
+                                           FROM roots r WHERE r.id = NEW.root_id), '')
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER photos_rel_path_on_update AFTER UPDATE OF path, root_id ON photos
+BEGIN
+    UPDATE photos SET rel_path = COALESCE((SELECT substr(NEW.path, length(r.prefix) + 1)
+                                           FROM roots r WHERE r.id = NEW.root_id), '')
+    WHERE id = NEW.id;
+END;
+)sql";
+
 constexpr CatalogMigration kMigrations[] = {
     {1, "roots, photos, embeddings, meta", kMigration1, nullptr},
     {2, "reason codes", kMigration2, classifyVersion1Reasons},
+    {3, "photos relative to their roots", kMigration3, nullptr},
 };
 
 } // namespace

@@ -751,6 +751,8 @@ LibraryStatus Library::status()
     LibraryStatus s;
     s.directory = m_dir;
     s.schemaVersion = m_catalog->schemaVersion();
+    s.shard = shard();
+    s.mergedShardCount = m_catalog->metadata(QStringLiteral("merged_shard_count")).toInt();
     s.counts = m_catalog->counts(m_model);
     for (const RootRecord &r : m_catalog->roots())
         s.roots.push_back({r.id, r.path, r.online, m_catalog->photoCountInRoot(r.id)});

@@ -37,6 +37,7 @@
 #pragma once
 
 #include "catalog.h"
+#include "shard.h"
 #include "vector_index.h"
 
 #include <QDateTime>
@@ -136,6 +137,8 @@ struct RootStatus
 struct LibraryStatus
 {
     QString directory;
+    std::optional<ShardSpec> shard; // the shard of a sharded run this library holds
+    int mergedShardCount = 0;       // N of the shards merged into it; 0: none
     int schemaVersion = 0;
     StatusCounts counts;
     std::vector<RootStatus> roots;
@@ -158,6 +161,24 @@ struct RootsRefresh
     QStringList offline;         // roots found offline
     int photosMarkedMissing = 0; // indexed photos under them, now missing (kept)
     int photosRestored = 0;      // missing photos whose files are back
+};
+
+// What merge() did.
+struct MergeReport
+{
+    struct Source
+    {
+        QString directory;
+        std::optional<ShardSpec> shard;
+        std::int64_t photos = 0; // records read from it
+    };
+    std::vector<Source> sources;
+    std::int64_t added = 0;     // photos new to this library
+    std::int64_t updated = 0;   // photos it had, now as the source has them
+    std::int64_t unchanged = 0; // photos it had exactly so (a merge run twice)
+    int rootsAdded = 0;
+    double seconds = 0;
+    IndexBuildReport index; // the vector index rebuilt from the merged catalog
 };
 
 class Library
@@ -203,9 +224,30 @@ public:
 
     std::int64_t addRoot(const QString &path);
     std::vector<RootRecord> roots();
+    // Re-points the library folder at `oldPath` (as listed by roots()) to `newPath`, where its
+    // photos are now (a copied library, a drive mounted elsewhere): no photo is re-embedded,
+    // and photos marked missing whose files are at the new place are searchable again.
+    // Throws LibraryError naming the folder and the reason (not a library folder, `newPath`
+    // not a folder, inside the old one, already in the library).
+    int moveRoot(const QString &oldPath, const QString &newPath);
     // Marks the indexed photos of offline roots missing (kept, not deleted) and restores
     // missing photos whose files are back. Call before scanning.
     RootsRefresh refreshRoots();
+
+    // --- sharded runs -------------------------------------------------------------------
+    // The shard of a sharded indexing run this library holds; nullopt for a whole library.
+    std::optional<ShardSpec> shard();
+    // Before indexing: `spec` is the run's shard (nullopt: not sharded). A new library records
+    // it; a library must always be indexed with the shard it holds. Throws LibraryError
+    // otherwise (a whole library indexed as a shard, a shard indexed as another one).
+    void claimShard(const std::optional<ShardSpec> &spec);
+    // Merges libraries (the shards of a sharded run, or any libraries) into this one in one
+    // transaction: their roots (matched by path), photo records (by path), and embeddings bit
+    // for bit; then rebuilds the vector index from the merged catalog. Refuses, naming the
+    // library and the reason, before writing anything: a folder that is not a library or is
+    // being written, another model identity, shards of another N than each other or than
+    // merged here before, the same shard twice. Merging the same shards again changes nothing.
+    MergeReport merge(const QStringList &libraryDirs);
 
     // --- search (any thread) ------------------------------------------------------------
     // The k photos whose current-model embeddings best match `query` (inner product).

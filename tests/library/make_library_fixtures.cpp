@@ -59,8 +59,9 @@ int main(int argc, char **argv)
         forest[1] = 0.8f;
         batch.indexed.push_back({sunset, e0});
         batch.indexed.push_back({facts("/photos/2021/forest.jpg", 3000, 2000), forest});
-        batch.rejected.push_back(
-            {facts("/photos/2021/broken.jpg", 0, 0), QStringLiteral("truncated JPEG")});
+        batch.rejected.push_back({facts("/photos/2021/broken.jpg", 0, 0),
+                                  makeReason(reason::kTruncated, QStringLiteral("truncated JPEG"),
+                                             {QStringLiteral("JPEG")})});
         lib.apply(batch);
     } // closing checkpoints the WAL into the database file and saves the index
     QDir().mkpath(out);

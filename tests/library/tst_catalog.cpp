@@ -107,6 +107,30 @@ private Q_SLOTS:
         QCOMPARE(c.searchableCount(QStringLiteral("fixture-model-v1")), 2);
     }
 
+    // The committed version-2 catalog opens, and its photos gain their paths relative to
+    // their roots (schema 3).
+    void migratesVersion2Fixture()
+    {
+        const QString file = freshFile();
+        QVERIFY(QFile::copy(QStringLiteral(IMAGO_LIBRARY_DATA_DIR "/catalog-v2.sqlite3"), file));
+        QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner);
+        QCOMPARE(rawInt(file, "PRAGMA user_version"), 2);
+        Catalog c(file);
+        QCOMPARE(c.schemaVersion(), Catalog::latestSchemaVersion());
+        QVERIFY(c.integrityProblems().isEmpty());
+        QCOMPARE(c.photos().size(), std::size_t(3));
+        const auto sunset = c.photoByPath(QStringLiteral("/photos/2021/sunset.jpg"));
+        QVERIFY(sunset);
+        QCOMPARE(sunset->relativePath, QStringLiteral("2021/sunset.jpg"));
+        QCOMPARE(sunset->facts.camera, QStringLiteral("Canon EOS 5D"));
+        QCOMPARE(*c.embedding(sunset->id), (std::vector<float>{1, 0, 0, 0, 0, 0, 0, 0}));
+        const auto broken = c.photoByPath(QStringLiteral("/photos/2021/broken.jpg"));
+        QCOMPARE(broken->reason.code, QStringLiteral("truncated"));
+        QCOMPARE(broken->reason.args, QStringList{QStringLiteral("JPEG")});
+        QCOMPARE(broken->relativePath, QStringLiteral("2021/broken.jpg"));
+        QCOMPARE(c.searchableCount(QStringLiteral("fixture-model-v1")), 2);
+    }
+
     void refusesNewerSchema()
     {
         const QString file = freshFile();
@@ -271,6 +295,52 @@ private Q_SLOTS:
         QVERIFY(!c.photo(p1));
         QVERIFY(c.photo(p3));
         QVERIFY(c.roots().empty());
+    }
+
+    // rel_path follows every change of a photo's path or root; moveRoot re-points a root and
+    // the roots inside it, and refuses what would mix two places.
+    void relativePathsAndMovedRoots()
+    {
+        Catalog c(freshFile());
+        const std::int64_t loose =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/loose.jpg")), PhotoStatus::Indexed);
+        QCOMPARE(c.photo(loose)->relativePath, QString());
+        const std::int64_t outer = c.addRoot(QStringLiteral("/mnt/archive"));
+        const std::int64_t a = c.upsertPhoto(fakeFacts(QStringLiteral("/mnt/archive/2019/é a.jpg")),
+                                             PhotoStatus::Indexed);
+        QCOMPARE(c.photo(a)->relativePath, QStringLiteral("2019/é a.jpg"));
+        const std::int64_t inner = c.addRoot(QStringLiteral("/mnt/archive/2019"));
+        QCOMPARE(c.photo(a)->relativePath, QStringLiteral("é a.jpg")); // its root changed
+        const std::int64_t b =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/mnt/archive/b.jpg")), PhotoStatus::Rejected);
+        c.relocatePhoto(b, fakeFacts(QStringLiteral("/mnt/archive/x/b.jpg")));
+        QCOMPARE(c.photo(b)->relativePath, QStringLiteral("x/b.jpg"));
+        const std::int64_t generation = c.indexGeneration();
+
+        QCOMPARE(c.moveRoot(outer, QStringLiteral("/home/me/Archive")), 2);
+        QCOMPARE(c.photo(a)->facts.path, QStringLiteral("/home/me/Archive/2019/é a.jpg"));
+        QCOMPARE(c.photo(a)->relativePath, QStringLiteral("é a.jpg"));
+        QCOMPARE(c.photo(a)->rootId, inner);
+        QCOMPARE(c.photo(b)->facts.path, QStringLiteral("/home/me/Archive/x/b.jpg"));
+        QCOMPARE(c.photo(loose)->facts.path, QStringLiteral("/loose.jpg"));
+        QVERIFY(c.rootByPath(QStringLiteral("/home/me/Archive/2019"))); // the inner root came along
+        QVERIFY(!c.rootByPath(QStringLiteral("/mnt/archive")));
+        PhotoQuery under;
+        under.under = QStringLiteral("/home/me/Archive/2019");
+        QCOMPARE(c.photos(under).size(), std::size_t(1));
+        QCOMPARE(c.indexGeneration(), generation); // no vector changed
+        QVERIFY(c.integrityProblems().isEmpty());
+        // Refused: into itself, onto a root, onto photos it has.
+        QVERIFY_THROWS_EXCEPTION(LibraryError,
+                                 c.moveRoot(outer, QStringLiteral("/home/me/Archive/y")));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, c.moveRoot(outer, QStringLiteral("/home")));
+        const std::int64_t other = c.addRoot(QStringLiteral("/other"));
+        QVERIFY_THROWS_EXCEPTION(LibraryError,
+                                 c.moveRoot(other, QStringLiteral("/home/me/Archive/2019")));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, c.moveRoot(other, QStringLiteral("/")));
+        c.upsertPhoto(fakeFacts(QStringLiteral("/taken/p.jpg")), PhotoStatus::Indexed);
+        QVERIFY_THROWS_EXCEPTION(LibraryError, c.moveRoot(other, QStringLiteral("/taken")));
+        QCOMPARE(c.moveRoot(other, QStringLiteral("/elsewhere")), 0);
     }
 
     void rootOnlineFromFilesystem()

@@ -613,6 +613,122 @@ private Q_SLOTS:
         QVERIFY(lib.verify().isEmpty());
     }
 
+    // A library folder copied to another machine, where the photos are mounted elsewhere:
+    // it opens, its root is offline (photos kept), and moveRoot re-points it without
+    // re-embedding anything.
+    void copiedLibraryMovesItsRoot()
+    {
+        Fixture f = makeLibrary(20);
+        const QString copy = freshDir();
+        QVERIFY(QDir().mkpath(copy));
+        for (const QString &name : {Library::catalogFileName(), Library::indexFileName()})
+            QVERIFY(QFile::copy(f.dir + QLatin1Char('/') + name, copy + QLatin1Char('/') + name));
+        const QString mounted = f.photos + QStringLiteral("-elsewhere");
+        QVERIFY(QDir().rename(f.photos, mounted));
+
+        Library lib(copy, withModel(kModelA));
+        QVERIFY(!lib.roots()[0].online);
+        QCOMPARE(lib.refreshRoots().photosMarkedMissing, 20); // offline: kept, not searchable
+        QCOMPARE(lib.catalog().photo(f.ids[3])->relativePath,
+                 QDir(f.photos).relativeFilePath(f.paths[3]));
+        const std::int64_t generation = lib.status().generation;
+
+        QCOMPARE(lib.moveRoot(f.photos, mounted), 20);
+        const LibraryStatus s = lib.status();
+        QCOMPARE(s.roots.size(), std::size_t(1));
+        QCOMPARE(s.roots[0].path, mounted);
+        QVERIFY(s.roots[0].online);
+        QCOMPARE(s.counts.indexed, 20); // back, with their vectors
+        QCOMPARE(s.counts.missing, 0);
+        QVERIFY(s.generation > generation); // they became searchable again
+        for (std::size_t i = 0; i < f.ids.size(); ++i) {
+            const auto rec = lib.catalog().photo(f.ids[i]);
+            QCOMPARE(rec->facts.path, mounted + f.paths[int(i)].mid(f.photos.size()));
+            QCOMPARE(rec->relativePath, QDir(f.photos).relativeFilePath(f.paths[int(i)]));
+            QCOMPARE(*lib.catalog().embedding(f.ids[i]), row(f.vectors, i, kDim));
+        }
+        const auto hit = lib.search(row(f.vectors, 7, kDim), 1);
+        QCOMPARE(hit.size(), std::size_t(1));
+        QCOMPARE(hit[0].id, f.ids[7]);
+        QVERIFY2(lib.verify().isEmpty(), qPrintable(lib.verify().join('\n')));
+        // The original library still names the original place: nothing was shared.
+        LibraryOptions ro;
+        ro.readOnly = true;
+        Library original(f.dir, ro);
+        QCOMPARE(original.roots()[0].path, f.photos);
+    }
+
+    void moveRootRefusals()
+    {
+        Fixture f = makeLibrary(6);
+        Library lib(f.dir, withModel(kModelA));
+        const QString other = freshDir();
+        QVERIFY(QDir().mkpath(other));
+        // Not a folder of the library; the target not a folder; inside the root; a target
+        // where the library has photos already.
+        QVERIFY_THROWS_EXCEPTION(LibraryError, lib.moveRoot(other, f.photos));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, lib.moveRoot(f.photos, other + "/absent"));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, lib.moveRoot(f.photos, f.photos + "/0"));
+        LibraryBatch batch;
+        batch.indexed.push_back({factsOf(writePhotoFile(other + "/loose.jpg", "loose photo")),
+                                 row(f.vectors, 0, kDim)});
+        lib.apply(batch);
+        QVERIFY_THROWS_EXCEPTION(LibraryError, lib.moveRoot(f.photos, other));
+        // Nothing changed on the way.
+        QCOMPARE(lib.roots()[0].path, f.photos);
+        QCOMPARE(lib.photo(f.paths[2])->id, f.ids[2]);
+        QCOMPARE(lib.moveRoot(f.photos, f.photos), 0);
+    }
+
+    // Every reason merge() refuses for is found before anything is written.
+    void mergeRefusesAndNamesTheLibrary()
+    {
+        auto shardLibrary = [&](int k, int n, const QString &model) {
+            const QString dir = freshDir();
+            Library lib(dir, withModel(model));
+            lib.claimShard(ShardSpec{k, n});
+            LibraryBatch batch;
+            batch.indexed.push_back(
+                {fakeFacts(QStringLiteral("/archive/%1-%2.jpg").arg(k).arg(n)),
+                 row(randomUnitVectors(1, kDim, std::uint64_t(k + 10 * n)), 0, kDim)});
+            lib.apply(batch);
+            return dir;
+        };
+        const QString s0 = shardLibrary(0, 3, kModelA), s1 = shardLibrary(1, 3, kModelA);
+        const QString otherModel = shardLibrary(2, 3, kModelB);
+        const QString otherSplit = shardLibrary(1, 4, kModelA);
+        const QString s1again = shardLibrary(1, 3, kModelA);
+        const QString dest = freshDir();
+        Library lib(dest, withModel(kModelA));
+        const auto refused = [&](const QStringList &dirs, const QString &named,
+                                 const char *because) {
+            try {
+                lib.merge(dirs);
+            } catch (const LibraryError &e) {
+                const QString what = QString::fromUtf8(e.what());
+                return what.contains(named) && what.contains(QLatin1String(because));
+            }
+            return false;
+        };
+        QVERIFY(refused({s0, otherModel}, otherModel, "model"));
+        QVERIFY(refused({s0, s1, otherSplit}, otherSplit, "different splits"));
+        QVERIFY(refused({s0, s1, s1again}, s1again, "as "));
+        QVERIFY(refused({s0, dest}, dest, "itself"));
+        QVERIFY(refused({s0, freshDir()}, m_tmp.path(), "not a library"));
+        {
+            Library busy(s1, withModel(kModelA)); // an indexing run still at work on it
+            QVERIFY(refused({s0, s1}, s1, "being written"));
+        }
+        QCOMPARE(lib.status().counts.total(), 0); // nothing was written
+        // Merged once, the library remembers the split it took.
+        QCOMPARE(lib.merge({s0, s1}).added, 2);
+        QVERIFY(refused({otherSplit}, otherSplit, "merged shards"));
+        // A shard's own library takes no merge; a merged library takes no shard.
+        Library shard(s0, withModel(kModelA));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, shard.merge({s1}));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, lib.claimShard(ShardSpec{0, 3}));
+    }
+
     void modelChangeMarksVectorsStale()
     {
         Fixture f = makeLibrary(25);

@@ -5,14 +5,19 @@
 #include "library.h"
 #include "library_test_util.h"
 
+#include <QDir>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <sqlite3.h>
+
+#include <csignal>
 
 using namespace imago;
 using namespace imago::test;
@@ -104,6 +109,7 @@ private Q_SLOTS:
         QCOMPARE(index.value(QStringLiteral("kind")).toString(), QStringLiteral("flat"));
         QCOMPARE(index.value(QStringLiteral("size")).toInt(), 3);
         QCOMPARE(index.value(QStringLiteral("state")).toString(), QStringLiteral("loaded"));
+        QVERIFY(o.value(QStringLiteral("shard")).isNull()); // a whole library
 
         // IMAGO_LIBRARY works in place of --library; text output is for people.
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -217,6 +223,213 @@ private Q_SLOTS:
         QCOMPARE(problems.size(), 1); // the catalog's; the index file is good again
         QVERIFY2(problems[0].toString().contains(QLatin1String("no embedding")),
                  qPrintable(problems[0].toString()));
+    }
+
+    void rootsListAndMove()
+    {
+        // A copy of the library, its photos "mounted" elsewhere.
+        const QString lib = m_tmp.filePath(QStringLiteral("roots-lib"));
+        const QString photos = m_tmp.filePath(QStringLiteral("roots-photos"));
+        QVERIFY(QDir().mkpath(lib));
+        {
+            LibraryOptions o;
+            o.modelIdentity = QStringLiteral("cli-test-model");
+            Library source(lib, o);
+            source.addRoot(photos);
+            LibraryBatch batch;
+            const auto vectors = randomUnitVectors(3, kDim, 8);
+            for (int i = 0; i < 3; ++i)
+                batch.indexed.push_back(
+                    {factsOf(writePhotoFile(photos + QStringLiteral("/sub/r%1.jpg").arg(i),
+                                            QByteArray("roots photo ") + QByteArray::number(i))),
+                     row(vectors, std::size_t(i), kDim)});
+            source.apply(batch);
+        }
+        const QString mounted = m_tmp.filePath(QStringLiteral("mnt/archive"));
+        QVERIFY(QDir().mkpath(m_tmp.filePath(QStringLiteral("mnt"))));
+        QVERIFY(QDir().rename(photos, mounted));
+
+        Run r = runCli({"roots", "--library", lib, "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        QJsonArray roots = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(roots.size(), 1);
+        QJsonObject root = roots[0].toObject();
+        QCOMPARE(root.value("path").toString(), photos);
+        QCOMPARE(root.value("online").toBool(true), false);
+        QCOMPARE(root.value("photos").toInt(), 3);
+        QVERIFY(root.value("id").toInteger() > 0);
+
+        r = runCli({"roots", "move", "--library", lib, "--json", photos, mounted});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        const QJsonObject moved = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(moved.value("old").toString(), photos);
+        QCOMPARE(moved.value("new").toString(), mounted);
+        QCOMPARE(moved.value("photos").toInt(), 3);
+        roots = QJsonDocument::fromJson(runCli({"roots", "--library", lib, "--json"}).out).array();
+        root = roots[0].toObject();
+        QCOMPARE(root.value("path").toString(), mounted);
+        QCOMPARE(root.value("online").toBool(), true);
+        r = runCli({"list", "--library", lib, "--json"});
+        const QJsonArray photosNow = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(photosNow.size(), 3);
+        for (const QJsonValue &v : photosNow) {
+            QVERIFY(v.toObject().value("path").toString().startsWith(mounted + "/sub/"));
+            QCOMPARE(v.toObject().value("status").toString(), QStringLiteral("indexed"));
+        }
+        // Wrong uses: exit 2 for the command line, 1 (naming the folder) for the library.
+        QCOMPARE(runCli({"roots", "move", "--library", lib, mounted}).exitCode, 2);
+        QCOMPARE(runCli({"roots", "shuffle", "--library", lib}).exitCode, 2);
+        r = runCli({"roots", "move", "--library", lib, photos, mounted});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(photos.toUtf8()) && r.err.contains("not a folder of this library"),
+                 r.err.constData());
+    }
+
+    // Two libraries with `perLibrary` synthetic photos each, as shards 0/2 and 1/2.
+    QStringList makeShards(const QString &name, int perLibrary)
+    {
+        QStringList dirs;
+        for (int k = 0; k < 2; ++k) {
+            const QString dir = m_tmp.filePath(QStringLiteral("%1-shard%2").arg(name).arg(k));
+            LibraryOptions o;
+            o.modelIdentity = QStringLiteral("cli-test-model");
+            Library lib(dir, o);
+            lib.claimShard(ShardSpec{k, 2});
+            lib.addRoot(QStringLiteral("/archive"));
+            const auto vectors = randomUnitVectors(std::size_t(perLibrary), kDim, 40 + k);
+            LibraryBatch batch;
+            for (int i = 0; i < perLibrary; ++i)
+                batch.indexed.push_back(
+                    {fakeFacts(QStringLiteral("/archive/s%1/p%2.jpg").arg(k).arg(i)),
+                     row(vectors, std::size_t(i), kDim)});
+            lib.apply(batch);
+            dirs << dir;
+        }
+        return dirs;
+    }
+
+    void mergeJsonAndTwice()
+    {
+        const QStringList shards = makeShards(QStringLiteral("m"), 5);
+        const QString dest = m_tmp.filePath(QStringLiteral("merged"));
+        Run r = runCli(QStringList{"merge", "--library", dest, "--json"} + shards);
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("library").toString(), dest);
+        QCOMPARE(o.value("added").toInt(), 10);
+        QCOMPARE(o.value("updated").toInt(), 0);
+        QCOMPARE(o.value("unchanged").toInt(), 0);
+        QCOMPARE(o.value("roots_added").toInt(), 1);
+        QCOMPARE(o.value("vectors").toInt(), 10);
+        QCOMPARE(o.value("index_kind").toString(), QStringLiteral("flat"));
+        const QJsonArray sources = o.value("sources").toArray();
+        QCOMPARE(sources.size(), 2);
+        QCOMPARE(sources[1].toObject().value("shard").toObject().value("index").toInt(), 1);
+        QCOMPARE(sources[1].toObject().value("shard").toObject().value("count").toInt(), 2);
+        QCOMPARE(sources[1].toObject().value("photos").toInt(), 5);
+        // No temporary folder is left beside it.
+        QCOMPARE(
+            QDir(m_tmp.path()).entryList({".merged.merging-*"}, QDir::AllEntries | QDir::Hidden),
+            QStringList());
+        r = runCli(QStringList{"merge", "--library", dest, "--json"} + shards);
+        o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("added").toInt(), 0);
+        QCOMPARE(o.value("unchanged").toInt(), 10);
+        // Each shard says what it holds; the merged library how many shards it took.
+        r = runCli({"status", "--library", shards[0], "--json"});
+        o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("shard").toObject().value("index").toInt(), 0);
+        QCOMPARE(o.value("shard").toObject().value("count").toInt(), 2);
+        o = QJsonDocument::fromJson(runCli({"status", "--library", dest, "--json"}).out).object();
+        QCOMPARE(o.value("merged_shard_count").toInt(), 2);
+        QCOMPARE(o.value("counts").toObject().value("indexed").toInt(), 10);
+        QCOMPARE(runCli({"verify", "--library", dest}).exitCode, 0);
+        // Refusals name the library: not a library; a non-empty folder that is no library.
+        r = runCli({"merge", "--library", dest, m_photos});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(m_photos.toUtf8()) && r.err.contains("not a library"),
+                 r.err.constData());
+        r = runCli(QStringList{"merge", "--library", m_photos} + shards);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("not empty"), r.err.constData());
+        QCOMPARE(runCli({"merge", "--library", dest}).exitCode, 2);
+    }
+
+    // SIGKILL at any moment of a merge leaves the library as it was, or complete.
+    void killedMergeLeavesTheLibraryWholeOrAsItWas()
+    {
+        const QStringList shards = makeShards(QStringLiteral("k"), 15000);
+        const QString dest = m_tmp.filePath(QStringLiteral("killed-merge"));
+        {
+            LibraryOptions o;
+            o.modelIdentity = QStringLiteral("cli-test-model");
+            Library lib(dest, o);
+            LibraryBatch batch;
+            const auto vectors = randomUnitVectors(7, kDim, 77);
+            for (int i = 0; i < 7; ++i)
+                batch.indexed.push_back({fakeFacts(QStringLiteral("/before/%1.jpg").arg(i)),
+                                         row(vectors, std::size_t(i), kDim)});
+            lib.apply(batch);
+        }
+        // Killed while its transaction is being written: once the write-ahead log has grown.
+        int asItWas = 0, complete = 0;
+        const QString wal = dest + QStringLiteral("/catalog.sqlite3-wal");
+        for (const qint64 walBytes : {64 * 1024, 1024 * 1024, 3 * 1024 * 1024}) {
+            const qint64 walBefore = QFileInfo(wal).size();
+            QProcess p;
+            p.start(cliBinary(), QStringList{"merge", "--library", dest} + shards);
+            QVERIFY(p.waitForStarted());
+            QElapsedTimer t;
+            t.start();
+            while (p.state() == QProcess::Running && t.elapsed() < 60000 &&
+                   QFileInfo(wal).size() < walBefore + walBytes)
+                QThread::msleep(2);
+            ::kill(pid_t(p.processId()), SIGKILL);
+            p.waitForFinished();
+            LibraryOptions ro;
+            ro.readOnly = true;
+            Library after(dest, ro);
+            const qint64 total = after.status().counts.total();
+            QVERIFY2(total == 7 || total == 30007, qPrintable(QString::number(total)));
+            ++(total == 7 ? asItWas : complete);
+            QVERIFY2(after.verify().isEmpty(), qPrintable(after.verify().join('\n')));
+            if (total == 30007)
+                break;
+        }
+        qInfo("killed merges: %d left it as it was, %d complete", asItWas, complete);
+        QVERIFY(asItWas > 0); // at least one kill landed mid-merge
+        const Run r = runCli(QStringList{"merge", "--library", dest, "--json"} + shards);
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        LibraryOptions ro;
+        ro.readOnly = true;
+        Library done(dest, ro);
+        QCOMPARE(done.status().counts.total(), 30007);
+        QCOMPARE(done.status().index.size, std::size_t(30007));
+    }
+
+    void shardOptionUsage()
+    {
+        // Checked before any model is opened: exit 2 with the reason.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove("SLURM_ARRAY_TASK_ID");
+        env.remove("JOB_COMPLETION_INDEX");
+        env.remove("IMAGO_SHARD_INDEX");
+        const QString lib = m_tmp.filePath(QStringLiteral("shard-usage"));
+        for (const char *bad : {"3/3", "1", "x/2"}) {
+            const Run r = runCli({"index", "--library", lib, "--shard", bad, m_photos}, env);
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains("--shard"), r.err.constData());
+        }
+        Run r = runCli({"index", "--library", lib, "--shard", "auto/3", m_photos}, env);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("SLURM_ARRAY_TASK_ID"), r.err.constData());
+        env.insert("SLURM_ARRAY_TASK_ID", "5");
+        r = runCli({"index", "--library", lib, "--shard", "auto/3", m_photos}, env);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("only 3 shards"), r.err.constData());
+        r = runCli({"index", "--library", lib, "--shard", "0/3", "--watch", m_photos}, env);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(!QFileInfo::exists(lib));
     }
 
     void missingLibraryIsAnError()

@@ -1,9 +1,9 @@
 // The whole window with real parts: a real library in a temporary folder, the trained toy
 // FLAVA from ../shared/flava-toy, the evaluation photos. Offscreen.
+#include "app_settings.h"
 #include "first_run_page.h"
 #include "indexing_controller.h"
 #include "library_service.h"
-#include "app_settings.h"
 #include "main_window.h"
 #include "result_model.h"
 #include "result_view.h"
@@ -14,8 +14,8 @@
 
 #include <QApplication>
 #include <QDir>
-#include <QFile>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QStackedWidget>
@@ -90,6 +90,7 @@ private Q_SLOTS:
     void dropIndexesAndSearchFinds();
     void chineseUi();
     void newPhotosInAWatchedFolderAreIndexed();
+    void offlineFolderIsLocated();
 
 private:
     QTemporaryDir m_dir;
@@ -248,6 +249,51 @@ void tst_MainWindow::newPhotosInAWatchedFolderAreIndexed()
                               qint64(2), 10000);
     // ...is run again once indexing is done, so the new photo shows up in it.
     QTRY_COMPARE_WITH_TIMEOUT(w.resultModel()->rowCount(), 2, 20000);
+}
+
+// A library folder renamed (or its drive mounted elsewhere) shows offline; "Locate folder…"
+// points it at its new place and its photos are found there, none indexed again.
+void tst_MainWindow::offlineFolderIsLocated()
+{
+    QTemporaryDir photos;
+    const QString before = QDir::cleanPath(photos.filePath(QStringLiteral("Holiday")));
+    const QString after = QDir::cleanPath(photos.filePath(QStringLiteral("Holiday 2019")));
+    QVERIFY(QDir().mkpath(before));
+    const QString images = kToy + QStringLiteral("/eval/images/");
+    for (const char *name : {"toy_000.jpg", "toy_003.jpg", "toy_006.jpg"})
+        QVERIFY(QFile::copy(images + QLatin1String(name),
+                            before + QLatin1Char('/') + QLatin1String(name)));
+    MainWindowOptions o;
+    o.libraryDir = m_dir.filePath(QStringLiteral("lib-locate"));
+    o.modelDir = kToy;
+    MainWindow w(o);
+    w.settings().rerankDepth = 0;
+    w.show();
+    QTRY_VERIFY_WITH_TIMEOUT(w.service()->isOpen(), 20000);
+    QSignalSpy finished(w.indexing(), &IndexingController::finished);
+    w.addPaths({before});
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.rootsModel()->rowCount(), 1, 10000);
+
+    QVERIFY(QDir().rename(before, after));
+    w.refreshOverview();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.rootsModel()->index(0).data(RootsModel::OnlineRole).toBool(),
+                             10000);
+
+    w.locateFolder(before, after);
+    QTRY_COMPARE_WITH_TIMEOUT(w.rootsModel()->index(0).data(RootsModel::PathRole).toString(), after,
+                              10000);
+    QTRY_VERIFY(w.rootsModel()->index(0).data(RootsModel::OnlineRole).toBool());
+    QTRY_COMPARE(w.rootsModel()->index(0).data(RootsModel::PhotosRole).toLongLong(), qint64(3));
+    QCOMPARE(finished.count(), 1); // nothing was indexed again
+    w.search(QStringLiteral("a red shape"));
+    QTRY_COMPARE_WITH_TIMEOUT(w.resultModel()->rowCount(), 3, 20000);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(w.resultModel()
+                    ->index(i)
+                    .data(ResultModel::PathRole)
+                    .toString()
+                    .startsWith(after + '/'));
 }
 
 QTEST_MAIN(tst_MainWindow)
