@@ -338,6 +338,14 @@ Its photos will no longer be found. The files themselves are not touched.</sourc
         <source>Exclude a folder</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Where is “%1” now?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Locate folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>imago::IndexingController</name>
@@ -696,6 +704,21 @@ Its photos will no longer be found. The files themselves are not touched.</sourc
     <message>
         <source>The download failed: %1
 Click Download again to resume.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>“%1” is now “%2” (%n photo(s), none indexed again).</source>
+        <translation>
+            <numerusform>“%1” is now “%2” (%n photo, not indexed again).</numerusform>
+            <numerusform>“%1” is now “%2” (%n photos, none indexed again).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Locate folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 in offline folders (kept)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

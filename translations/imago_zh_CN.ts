@@ -340,6 +340,14 @@ Its photos will no longer be found. The files themselves are not touched.</sourc
         <source>Exclude a folder</source>
         <translation>排除文件夹</translation>
     </message>
+    <message>
+        <source>Where is “%1” now?</source>
+        <translation>“%1”现在在哪里？</translation>
+    </message>
+    <message>
+        <source>Locate folder…</source>
+        <translation>定位文件夹…</translation>
+    </message>
 </context>
 <context>
     <name>imago::IndexingController</name>
@@ -694,6 +702,20 @@ Its photos will no longer be found. The files themselves are not touched.</sourc
 Click Download again to resume.</source>
         <translation>下载失败：%1
 再次点击“下载”即可继续。</translation>
+    </message>
+    <message numerus="yes">
+        <source>“%1” is now “%2” (%n photo(s), none indexed again).</source>
+        <translation>
+            <numerusform>“%1”现在是“%2”（%n 张照片，均无需重新索引）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Locate folder</source>
+        <translation>定位文件夹</translation>
+    </message>
+    <message>
+        <source>%1 in offline folders (kept)</source>
+        <translation>%1 张在离线文件夹中（已保留）</translation>
     </message>
 </context>
 <context>

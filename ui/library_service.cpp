@@ -217,6 +217,7 @@ QFuture<LibraryOverview> LibraryService::overview()
         o.indexed = c.indexed;
         o.rejected = c.rejected;
         o.missing = c.missing;
+        o.offline = c.offline;
         o.stale = c.stale;
         PhotoQuery q;
         q.status = PhotoStatus::Rejected;

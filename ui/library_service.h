@@ -76,7 +76,7 @@ struct LibraryOverview
         Reason reason; // shown through localizedReason()
     };
     std::vector<Root> roots;
-    std::int64_t indexed = 0, rejected = 0, missing = 0, stale = 0;
+    std::int64_t indexed = 0, rejected = 0, missing = 0, offline = 0, stale = 0;
     std::vector<Rejected> rejectedFiles; // at most kMaxRejectedListed, by path
     static constexpr int kMaxRejectedListed = 2000;
 };

@@ -697,6 +697,9 @@ void MainWindow::applyOverview(const LibraryOverview &o)
                          int(std::min<std::int64_t>(o.indexed, INT32_MAX)));
     if (o.missing > 0)
         summary += QLatin1Char('\n') + tr("%1 missing (kept)").arg(loc.toString(qint64(o.missing)));
+    if (o.offline > 0)
+        summary += QLatin1Char('\n') +
+                   tr("%1 in offline folders (kept)").arg(loc.toString(qint64(o.offline)));
     if (o.stale > 0)
         summary += QLatin1Char('\n') +
                    tr("%1 to re-index for the new model").arg(loc.toString(qint64(o.stale)));

@@ -811,6 +811,14 @@ StatusCounts Catalog::counts(const QString &currentModel)
             }
         }
     }
+    {
+        // Out of reach with their folder (an unmounted drive, a copied library): offline.
+        auto q = m_db->query("SELECT count(*) FROM photos WHERE status = 'missing' AND "
+                             "reason_code = 'folder_offline'");
+        if (q.next())
+            c.offline = q.int64(0);
+        c.missing -= c.offline;
+    }
     auto q = m_db->query("SELECT count(*) FROM photos p LEFT JOIN embeddings e "
                          "ON e.photo_id = p.id WHERE p.status = 'indexed' "
                          "AND (e.model IS NULL OR e.model <> ?1)");

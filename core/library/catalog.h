@@ -100,9 +100,12 @@ struct StatusCounts
 {
     std::int64_t indexed = 0;
     std::int64_t rejected = 0;
-    std::int64_t missing = 0;
+    std::int64_t missing = 0; // status missing: their files are gone
+    // Status missing because their whole folder is offline (reason folder_offline: a drive not
+    // mounted, a library copied to another machine); not counted in `missing`.
+    std::int64_t offline = 0;
     std::int64_t stale = 0;
-    std::int64_t total() const { return indexed + rejected + missing; }
+    std::int64_t total() const { return indexed + rejected + missing + offline; }
 };
 
 // Filters for listing photos. Unset members do not filter.

@@ -6,14 +6,17 @@
 #include "library.h"
 #include "library_error.h"
 #include "library_test_util.h"
+#include "writer_lock.h"
 
 #include <QFile>
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -352,6 +355,9 @@ private Q_SLOTS:
             Library lib(f.dir, withModel(kModelA));
             before = searchAll(lib, queries);
         }
+        // The writer's lock file stays (the lock itself ended with it); the readers below must
+        // not make one.
+        QVERIFY(QFile::remove(f.dir + QStringLiteral("/writer.lock")));
         const QString indexFile = f.dir + QStringLiteral("/index.faiss");
         const QByteArray garbage(3000, '\x77');
         writeBytes(indexFile, garbage);
@@ -381,6 +387,51 @@ private Q_SLOTS:
         QVERIFY(fileId(indexFile) == damaged);
         QCOMPARE(leftoverTemps(f.dir), QStringList());
         QVERIFY(!QFile::exists(f.dir + QStringLiteral("/writer.lock")));
+    }
+
+    // The writer lock is the kernel's: it ends with its holder however the holder ends, and a
+    // file naming a live-looking holder (a pid reused in a restarted container, another host
+    // after a requeue) blocks nothing.
+    void writerLockEndsWithItsHolder()
+    {
+        const QString dir = freshDir();
+        QVERIFY(QDir().mkpath(dir));
+        int ready[2];
+        QVERIFY(::pipe(ready) == 0);
+        const pid_t child = ::fork();
+        if (child == 0) {
+            WriterLock held(dir);
+            const char ok = held.tryLock() ? '1' : '0';
+            if (::write(ready[1], &ok, 1) != 1)
+                ::_exit(2);
+            ::pause(); // until killed
+            ::_exit(0);
+        }
+        QVERIFY(child > 0);
+        char ok = 0;
+        QCOMPARE(::read(ready[0], &ok, 1), ssize_t(1));
+        QCOMPARE(ok, '1');
+        WriterLock mine(dir);
+        QVERIFY(!mine.tryLock());
+        QVERIFY2(mine.holder().contains(QStringLiteral("pid %1 ").arg(child)),
+                 qPrintable(mine.holder()));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, Library busy(dir, withModel(kModelA)));
+        ::kill(child, SIGKILL);
+        int status = 0;
+        QCOMPARE(::waitpid(child, &status, 0), child);
+        ::close(ready[0]);
+        ::close(ready[1]);
+        QVERIFY(mine.tryLock()); // at once: nothing to judge stale
+        // Two locks in one process exclude each other too.
+        WriterLock second(dir);
+        QVERIFY(!second.tryLock());
+        mine.unlock();
+        QVERIFY(second.tryLock());
+        second.unlock();
+        // A file that names pid 1 on another host, as a killed run on another node leaves it.
+        writeBytes(dir + QLatin1Char('/') + WriterLock::fileName(), "1\nimago-cli\nnode-17\n");
+        Library lib(dir, withModel(kModelA));
+        QVERIFY(!lib.isReadOnly());
     }
 
     // A writer at work (an indexing run holds the lock for hours): a read-only open neither
@@ -578,7 +629,8 @@ private Q_SLOTS:
         QCOMPARE(r.offline, QStringList{f.photos});
         QCOMPARE(r.photosMarkedMissing, 20);
         LibraryStatus s = lib.status();
-        QCOMPARE(s.counts.missing, 20);
+        QCOMPARE(s.counts.offline, 20); // offline, not missing
+        QCOMPARE(s.counts.missing, 0);
         QCOMPARE(s.counts.total(), 20); // nothing deleted
         QCOMPARE(s.roots.size(), std::size_t(1));
         QVERIFY(!s.roots[0].online);
@@ -597,7 +649,7 @@ private Q_SLOTS:
             LibraryOptions ro;
             ro.readOnly = true;
             Library reader(f.dir, ro);
-            QCOMPARE(reader.status().counts.missing, 20);
+            QCOMPARE(reader.status().counts.offline, 20);
         }
 
         // "Plug it back in".
@@ -608,6 +660,7 @@ private Q_SLOTS:
         s = lib.status();
         QCOMPARE(s.counts.indexed, 20);
         QCOMPARE(s.counts.missing, 0);
+        QCOMPARE(s.counts.offline, 0);
         QCOMPARE(s.index.size, std::size_t(20));
         QCOMPARE(lib.search(row(f.vectors, 9, kDim), 1)[0].id, f.ids[9]);
         QVERIFY(lib.verify().isEmpty());

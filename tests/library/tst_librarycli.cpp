@@ -96,6 +96,7 @@ private Q_SLOTS:
         QCOMPARE(counts.value(QStringLiteral("indexed")).toInt(), 3);
         QCOMPARE(counts.value(QStringLiteral("rejected")).toInt(), 1);
         QCOMPARE(counts.value(QStringLiteral("missing")).toInt(), 1);
+        QCOMPARE(counts.value(QStringLiteral("offline")).toInt(), 0);
         QCOMPARE(counts.value(QStringLiteral("stale")).toInt(), 0);
         QCOMPARE(counts.value(QStringLiteral("total")).toInt(), 5);
         const QJsonArray roots = o.value(QStringLiteral("roots")).toArray();
