@@ -16,6 +16,8 @@ packages=(
   xvfb xauth imagemagick desktop-file-utils appstream dpkg-dev file groff-base lintian libglib2.0-bin
   python3-gi gir1.2-gnomedesktop-3.0 gir1.2-gdkpixbuf-2.0
   fonts-wqy-microhei qt6-translations-l10n
+  # a real single-node Slurm for the cluster test (tests/cluster), started inside the test
+  slurmctld slurmd slurm-client munge
   # only to regenerate tests/data/imaging (make_*.py): cjpeg, tiffcp/tiffset, webpmux
   libjpeg-turbo-progs libtiff-tools webp
 )

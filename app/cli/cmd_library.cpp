@@ -66,17 +66,18 @@ int runStatus(const QStringList &args)
     QCommandLineParser p;
     addLibraryOption(p); // cli_common.h
     p.addOption(kJson);
-    if (!parseArgs(p, args,
-                   QStringLiteral("Summarise a library: photos by status, folders (online or "
-                                  "offline), model identity, index kind and size, generation.\n"
-                                  "With --json prints {\"library\", \"schema_version\", "
-                                  "\"counts\": {\"indexed\", \"rejected\", \"missing\", "
-                                  "\"stale\", \"total\"}, \"roots\": [{\"path\", \"online\", "
-                                  "\"photos\"}], \"model_identity\", \"generation\", "
-                                  "\"index\": {\"kind\", \"size\", \"dim\", \"state\", "
-                                  "...}}; \"state\" \"rebuilt\" comes with \"detail\" (what "
-                                  "was wrong with the index file) and, when the rebuilt index "
-                                  "could not be saved, \"not_saved\" (why).")))
+    if (!parseArgs(
+            p, args,
+            QStringLiteral("Summarise a library: photos by status, folders (online or "
+                           "offline), model identity, index kind and size, generation.\n"
+                           "With --json prints {\"library\", \"schema_version\", "
+                           "\"counts\": {\"indexed\", \"rejected\", \"missing\", "
+                           "\"offline\", \"stale\", \"total\"}, \"roots\": [{\"path\", \"online\", "
+                           "\"photos\"}], \"model_identity\", \"generation\", "
+                           "\"index\": {\"kind\", \"size\", \"dim\", \"state\", "
+                           "...}}; \"state\" \"rebuilt\" comes with \"detail\" (what "
+                           "was wrong with the index file) and, when the rebuilt index "
+                           "could not be saved, \"not_saved\" (why).")))
         return 0;
     noPositionals(p);
     const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/true);
@@ -108,6 +109,7 @@ int runStatus(const QStringList &args)
                        QJsonObject{{QStringLiteral("indexed"), qint64(s.counts.indexed)},
                                    {QStringLiteral("rejected"), qint64(s.counts.rejected)},
                                    {QStringLiteral("missing"), qint64(s.counts.missing)},
+                                   {QStringLiteral("offline"), qint64(s.counts.offline)},
                                    {QStringLiteral("stale"), qint64(s.counts.stale)},
                                    {QStringLiteral("total"), qint64(s.counts.total())}}},
                       {QStringLiteral("roots"), roots},
@@ -127,10 +129,15 @@ int runStatus(const QStringList &args)
                       .arg(s.shard->count));
     if (s.mergedShardCount > 0)
         printLine(QStringLiteral("merged     from shards of %1").arg(s.mergedShardCount));
-    printLine(QStringLiteral("photos     %1 indexed, %2 rejected, %3 missing (%4 in all)")
+    printLine(QStringLiteral("photos     %1 indexed, %2 rejected, %3 missing%4 (%5 in all)")
                   .arg(s.counts.indexed)
                   .arg(s.counts.rejected)
                   .arg(s.counts.missing)
+                  .arg(s.counts.offline > 0
+                           ? QStringLiteral(", %1 offline (their folder is not there: "
+                                            "imago-cli roots)")
+                                 .arg(s.counts.offline)
+                           : QString())
                   .arg(s.counts.total()));
     if (s.counts.stale > 0)
         printLine(QStringLiteral("stale      %1 indexed photos need re-embedding with the "
@@ -453,7 +460,9 @@ int runMerge(const QStringList &args)
                              : dest;
     MergeReport r;
     try {
-        Library library(work);
+        LibraryOptions options;
+        options.loadIndex = false; // replaced when anything changes: never read it
+        Library library(work, options);
         r = library.merge(sources);
     } catch (const std::exception &e) {
         if (fresh)

@@ -232,7 +232,9 @@ MergeReport Library::merge(const QStringList &libraryDirs)
     });
     // The vector index is derived: built from the merged catalog (an IVF one trains on a
     // random sample of all of it). Killed before this point, the next open rebuilds it.
-    if (report.added + report.updated > 0 || !index()) {
+    // Opened without its index (loadIndex = false: a merge need not read a large index it
+    // will replace), an unchanged library keeps the file it has.
+    if (report.added + report.updated > 0 || (m_options.loadIndex && !index())) {
         m_options.loadIndex = true;
         rebuildLocked(QString());
         m_indexState = QStringLiteral("rebuilt");
