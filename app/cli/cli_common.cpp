@@ -32,7 +32,9 @@ const std::vector<Verb> &verbs()
         {"verify", "check a library's integrity", runVerify},
         {"probe", "say whether files would index, and why not", runProbe},
         {"model", "download, import or show the model (download|import|status)", runModel},
+#ifdef IMAGO_HAVE_BENCH
         {"bench", "measure this machine and the model (FLAVA-full size)", runBench},
+#endif
     };
     return table;
 }

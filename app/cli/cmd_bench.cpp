@@ -9,6 +9,7 @@
 #include "runtime.h"
 #include "search_benchmark.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -44,11 +45,20 @@ struct Table
     }
 };
 
-// The Python baseline is part of the source tree (tools/), never installed: an imago-cli run
-// from a build folder finds it, an installed one skips the comparison.
+// The Python baseline (tools/bench_python.py) is never installed: the build copies it next to
+// the build folder's imago-cli, $IMAGO_BENCH_PYTHON_SCRIPT may name it, and an installed
+// imago-cli without either skips the comparison.
+QString pythonScriptPlace()
+{
+    const QString env = qEnvironmentVariable("IMAGO_BENCH_PYTHON_SCRIPT");
+    return env.isEmpty()
+               ? QCoreApplication::applicationDirPath() + QStringLiteral("/bench_python.py")
+               : env;
+}
+
 QString pythonScript()
 {
-    const QString script = QStringLiteral(IMAGO_BENCH_PYTHON_SCRIPT);
+    const QString script = pythonScriptPlace();
     return QFileInfo::exists(script) ? script : QString();
 }
 
@@ -201,7 +211,7 @@ int runBench(const QStringList &args)
                          "imago-cli bench: note: no Python baseline (%s is not there; it comes "
                          "with the source tree, not with an installed imago-cli), skipping the "
                          "comparison with Python\n",
-                         IMAGO_BENCH_PYTHON_SCRIPT);
+                         qPrintable(pythonScriptPlace()));
         } else if (wantPython && !QFileInfo::exists(QStringLiteral("/usr/bin/python3"))) {
             std::fprintf(stderr, "imago-cli bench: note: no /usr/bin/python3, skipping the "
                                  "comparison with Python\n");

@@ -84,7 +84,7 @@ struct DecodeRequest
     // 0: full-resolution decode. N > 0: a JPEG is decoded at the smallest DCT scale (1/2, 1/4,
     // 1/8) that Pillow's Image.draft((N, N)) would pick - the largest s with s * N <= both
     // stored sides - giving ceil(w / s) x ceil(h / s) pixels. Other formats ignore it.
-    // Use the fast path through preprocess.h or imaging_benchmark.h to see what it buys.
+    // Use the fast path through preprocess.h or bench/imaging_benchmark.h to see what it buys.
     int minSide = 0;
     DecodeLimits limits;
 };

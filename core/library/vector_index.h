@@ -4,7 +4,7 @@
 // Kinds:
 //   flat - exact search (IndexIDMap2 over IndexFlatIP). The default: a 768-dim query reads
 //          every vector once, ~1-2 ms at 10k photos and ~20-30 ms at 100k on 2 shared cores
-//          (memory-bound; index_benchmark.h), so exact is right up to about a million photos.
+//          (memory-bound; bench/index_benchmark.h), so exact is right up to about a million photos.
 //   ivf  - approximate (IndexIVFFlat, inner product, spherical k-means, nlist ~ 4 sqrt(n)),
 //          built at or above a size threshold. nprobe is tuned at build time against exact
 //          search on sample queries (stored vectors pushed off by noise) to reach a recall floor
@@ -13,7 +13,7 @@
 //
 // Speed: the distro's FAISS is built without AVX2, so its per-query scan is a scalar loop.
 // A single flat query is therefore one BLAS matrix-vector product over the stored vectors
-// (memory-bound; index_benchmark.h measures it against FAISS's paths), and everything else
+// (memory-bound; bench/index_benchmark.h measures it against FAISS's paths), and everything else
 // FAISS computes (batches, IVF's coarse quantizer, filtered subsets) takes FAISS's BLAS path:
 // the process-wide faiss::distance_compute_blas_threshold is set to 1 the first time any
 // VectorIndex is created (with FAISS's default, 20, batches of fewer queries take the scalar
