@@ -158,8 +158,11 @@ std::string CpuFeatures::summary() const
 {
     std::string s;
     const auto add = [&s](bool on, const char *name) {
-        if (on)
-            s += (s.empty() ? "" : " ") + std::string(name);
+        if (!on)
+            return;
+        if (!s.empty())
+            s += ' ';
+        s += name;
     };
     add(avx2, "avx2");
     add(avx512f, "avx512f");
