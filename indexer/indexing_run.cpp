@@ -409,7 +409,7 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
 
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     const int decoders =
-        d->options.decodeThreads > 0 ? d->options.decodeThreads : std::max(1, cores / 4);
+        d->options.decodeThreads > 0 ? d->options.decodeThreads : std::clamp(cores, 1, 8);
     BoundedQueue<WorkItem> work(64);
     BoundedQueue<DecodedItem> decoded(std::size_t(2 * d->options.batchSize));
     BoundedQueue<ResultItem> results(256);

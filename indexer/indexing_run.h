@@ -38,7 +38,9 @@ class ModelSession;
 struct IndexingOptions
 {
     int batchSize = 8;
-    int decodeThreads = 0;  // 0: about a quarter of the cores, at least one
+    // 0: one per core, at most 8. They run at low priority (nice 10), so they take what the
+    // model leaves - and every core while the model waits for its next batch.
+    int decodeThreads = 0;
     bool fastDecode = true; // JPEG DCT-domain downscale (see preprocess.h)
     ScanOptions scan;
     DecodeLimits limits;
