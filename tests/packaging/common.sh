@@ -7,6 +7,10 @@ required_files() {
   local id=$1 size
   echo bin/imago-cli lib/imago/plugins/libimago_sentencepiece.so share/man/man1/imago-cli.1.gz \
        share/doc/imago/copyright share/doc/imago/changelog.gz
+  local f
+  for f in imago-index.sbatch imago-merge.sbatch submit.sh imago-index-job.yaml; do
+    echo share/doc/imago/examples/cluster/$f
+  done
   if [ "${2:-}" = gui ]; then
     echo bin/imago share/man/man1/imago.1.gz share/applications/$id.desktop \
          share/metainfo/$id.metainfo.xml share/icons/hicolor/scalable/apps/$id.svg
