@@ -39,6 +39,12 @@ const std::vector<Verb> &verbs()
     return table;
 }
 
+QJsonObject shardJson(const ShardSpec &spec)
+{
+    return QJsonObject{{QStringLiteral("index"), spec.index},
+                       {QStringLiteral("count"), spec.count}};
+}
+
 void printJson(const QJsonDocument &doc)
 {
     const QByteArray bytes = doc.toJson(QJsonDocument::Compact);

@@ -6,6 +6,7 @@
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -16,6 +17,7 @@
 namespace imago {
 
 class ModelSession;
+struct ShardSpec;
 struct PreprocessConfig;
 
 namespace cli {
@@ -66,6 +68,8 @@ int runProbe(const QStringList &args);
 int runModel(const QStringList &args);
 
 void printJson(const QJsonDocument &doc);
+// {"index", "count"}: the shard of a sharded run, as index, status and merge print it.
+QJsonObject shardJson(const ShardSpec &spec);
 void printLine(const QString &text);
 // "mm:ss" or "h:mm:ss"; "--:--" for a negative (unknown) duration.
 QString formatDuration(double seconds);

@@ -161,9 +161,7 @@ int runIndex(const QStringList &args)
                             {QStringLiteral("failures"), failures},
                             {QStringLiteral("cancelled"), summary.cancelled}};
             if (options.shard)
-                out.insert(QStringLiteral("shard"),
-                           QJsonObject{{QStringLiteral("index"), options.shard->index},
-                                       {QStringLiteral("count"), options.shard->count}});
+                out.insert(QStringLiteral("shard"), shardJson(*options.shard));
             if (!summary.offlineRoots.isEmpty())
                 out.insert(QStringLiteral("offline_roots"),
                            QJsonArray::fromStringList(summary.offlineRoots));

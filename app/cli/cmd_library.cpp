@@ -53,10 +53,16 @@ void printErr(const QString &text)
     std::fprintf(stderr, "%s\n", text.toUtf8().constData());
 }
 
-QJsonObject shardJson(const ShardSpec &spec)
+// [{"id", "path", "online", "photos"}]: status --json's "roots" and roots --json.
+QJsonArray rootsJson(const std::vector<RootStatus> &roots)
 {
-    return QJsonObject{{QStringLiteral("index"), spec.index},
-                       {QStringLiteral("count"), spec.count}};
+    QJsonArray out;
+    for (const RootStatus &r : roots)
+        out.append(QJsonObject{{QStringLiteral("id"), qint64(r.id)},
+                               {QStringLiteral("path"), r.path},
+                               {QStringLiteral("online"), r.online},
+                               {QStringLiteral("photos"), qint64(r.photos)}});
+    return out;
 }
 
 } // namespace
@@ -83,12 +89,6 @@ int runStatus(const QStringList &args)
     const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/true);
     const LibraryStatus s = library->status();
     if (p.isSet(kJson)) {
-        QJsonArray roots;
-        for (const RootStatus &r : s.roots)
-            roots.append(QJsonObject{{QStringLiteral("id"), qint64(r.id)},
-                                     {QStringLiteral("path"), r.path},
-                                     {QStringLiteral("online"), r.online},
-                                     {QStringLiteral("photos"), qint64(r.photos)}});
         QJsonObject index{{QStringLiteral("kind"), s.index.kind},
                           {QStringLiteral("size"), qint64(s.index.size)},
                           {QStringLiteral("dim"), s.index.dim},
@@ -112,7 +112,7 @@ int runStatus(const QStringList &args)
                                    {QStringLiteral("offline"), qint64(s.counts.offline)},
                                    {QStringLiteral("stale"), qint64(s.counts.stale)},
                                    {QStringLiteral("total"), qint64(s.counts.total())}}},
-                      {QStringLiteral("roots"), roots},
+                      {QStringLiteral("roots"), rootsJson(s.roots)},
                       {QStringLiteral("model_identity"), s.modelIdentity},
                       {QStringLiteral("generation"), qint64(s.generation)},
                       {QStringLiteral("index"), index}};
@@ -380,13 +380,7 @@ int runRoots(const QStringList &args)
         const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/false);
         const LibraryStatus s = library->status();
         if (p.isSet(kJson)) {
-            QJsonArray roots;
-            for (const RootStatus &r : s.roots)
-                roots.append(QJsonObject{{QStringLiteral("id"), qint64(r.id)},
-                                         {QStringLiteral("path"), r.path},
-                                         {QStringLiteral("online"), r.online},
-                                         {QStringLiteral("photos"), qint64(r.photos)}});
-            printJson(QJsonDocument(roots));
+            printJson(QJsonDocument(rootsJson(s.roots)));
         } else {
             for (const RootStatus &r : s.roots)
                 printLine(QStringLiteral("%1  %2  %3 photos  %4")

@@ -2,6 +2,7 @@
 
 #include "library_error.h"
 #include "library_log.h"
+#include "library_paths.h"
 #include "writer_lock.h"
 
 #include <QDir>
@@ -24,11 +25,6 @@ namespace {
 
 constexpr std::size_t kRebuildBatch = 4096;
 constexpr int kProblemExamples = 5;
-
-QString absoluteClean(const QString &path)
-{
-    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-}
 
 std::filesystem::path toFsPath(const QString &path)
 {
@@ -654,6 +650,13 @@ IndexBuildReport Library::rebuild()
     rebuildLocked(QString());
     m_indexState = QStringLiteral("rebuilt");
     m_indexDetail = QStringLiteral("on request");
+    IndexBuildReport report = indexReport();
+    report.seconds = double(timer.elapsed()) / 1000.0;
+    return report;
+}
+
+IndexBuildReport Library::indexReport() const
+{
     IndexBuildReport report;
     if (const auto idx = index()) {
         report.kind = idx->kind();
@@ -662,7 +665,6 @@ IndexBuildReport Library::rebuild()
         report.nprobe = idx->nprobe();
         report.recall = idx->measuredRecall();
     }
-    report.seconds = double(timer.elapsed()) / 1000.0;
     return report;
 }
 
@@ -752,7 +754,7 @@ LibraryStatus Library::status()
     s.directory = m_dir;
     s.schemaVersion = m_catalog->schemaVersion();
     s.shard = shard();
-    s.mergedShardCount = m_catalog->metadata(QStringLiteral("merged_shard_count")).toInt();
+    s.mergedShardCount = mergedShardCount();
     s.counts = m_catalog->counts(m_model);
     for (const RootRecord &r : m_catalog->roots())
         s.roots.push_back({r.id, r.path, r.online, m_catalog->photoCountInRoot(r.id)});

@@ -237,6 +237,8 @@ public:
     // --- sharded runs -------------------------------------------------------------------
     // The shard of a sharded indexing run this library holds; nullopt for a whole library.
     std::optional<ShardSpec> shard();
+    // N of the shards merged into this library; 0 when none were.
+    int mergedShardCount();
     // Before indexing: `spec` is the run's shard (nullopt: not sharded). A new library records
     // it; a library must always be indexed with the shard it holds. Throws LibraryError
     // otherwise (a whole library indexed as a shard, a shard indexed as another one).
@@ -274,6 +276,8 @@ private:
     void adoptModelIdentity();
     void openIndex();
     void rebuildLocked(const QString &why);
+    // What the index in memory is (kind, size, IVF figures); seconds left 0.
+    IndexBuildReport indexReport() const;
     QString saveRebuiltIndex(std::int64_t generation);
     std::shared_ptr<VectorIndex> index() const;
     void setIndex(std::shared_ptr<VectorIndex> index);

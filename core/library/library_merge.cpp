@@ -4,6 +4,7 @@
 
 #include "library_error.h"
 #include "library_log.h"
+#include "library_paths.h"
 #include "writer_lock.h"
 
 #include <QDir>
@@ -21,11 +22,6 @@ namespace {
 
 const QString kShardKey = QStringLiteral("shard");
 const QString kMergedCountKey = QStringLiteral("merged_shard_count");
-
-QString absoluteClean(const QString &path)
-{
-    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-}
 
 bool sameRecord(const PhotoRecord &a, const PhotoRecord &b)
 {
@@ -87,6 +83,11 @@ std::optional<ShardSpec> Library::shard()
     return shardFromText(m_catalog->metadata(kShardKey));
 }
 
+int Library::mergedShardCount()
+{
+    return m_catalog->metadata(kMergedCountKey).toInt();
+}
+
 void Library::claimShard(const std::optional<ShardSpec> &spec)
 {
     requireWritable("claimShard");
@@ -103,7 +104,7 @@ void Library::claimShard(const std::optional<ShardSpec> &spec)
                                                  "index it with --shard %1, or merge it into "
                                                  "another library (imago-cli merge)")
                                       .arg(held->toString()));
-    if (!m_catalog->metadata(kMergedCountKey).isEmpty() || m_catalog->counts(m_model).total() > 0)
+    if (mergedShardCount() > 0 || m_catalog->counts(m_model).total() > 0)
         throw LibraryError(m_dir, QStringLiteral("this library holds photos indexed without "
                                                  "--shard; give shard %1 a library folder of "
                                                  "its own")
@@ -169,7 +170,7 @@ MergeReport Library::merge(const QStringList &libraryDirs)
                                           .arg(s.model, modelFrom, model));
         }
     }
-    int shardCount = m_catalog->metadata(kMergedCountKey).toInt();
+    int shardCount = mergedShardCount();
     QString countFrom = shardCount > 0 ? m_dir : QString();
     std::map<int, QString> shardOwner;
     for (const Source &s : sources) {
@@ -240,13 +241,7 @@ MergeReport Library::merge(const QStringList &libraryDirs)
         m_indexState = QStringLiteral("rebuilt");
         m_indexDetail = QStringLiteral("after a merge");
     }
-    if (const auto idx = index()) {
-        report.index.kind = idx->kind();
-        report.index.count = idx->size();
-        report.index.nlist = idx->nlist();
-        report.index.nprobe = idx->nprobe();
-        report.index.recall = idx->measuredRecall();
-    }
+    report.index = indexReport();
     report.seconds = double(timer.elapsed()) / 1000.0;
     qCInfo(lcLibrary).noquote()
         << QStringLiteral("%1: merged %2 libraries: %3 photos added, %4 updated, %5 unchanged")

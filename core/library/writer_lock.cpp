@@ -63,9 +63,8 @@ bool WriterLock::tryLock()
         return false;
     }
     m_locked = true;
-    const QString app = QCoreApplication::applicationFilePath().isEmpty()
-                            ? QStringLiteral("?")
-                            : QFileInfo(QCoreApplication::applicationFilePath()).fileName();
+    const QString program = QFileInfo(QCoreApplication::applicationFilePath()).fileName();
+    const QString app = program.isEmpty() ? QStringLiteral("?") : program;
     const QByteArray who = QStringLiteral("%1\n%2\n%3\n")
                                .arg(::getpid())
                                .arg(app, QSysInfo::machineHostName())
