@@ -74,16 +74,18 @@ int runStatus(const QStringList &args)
     p.addOption(kJson);
     if (!parseArgs(
             p, args,
-            QStringLiteral("Summarise a library: photos by status, folders (online or "
-                           "offline), model identity, index kind and size, generation.\n"
-                           "With --json prints {\"library\", \"schema_version\", "
-                           "\"counts\": {\"indexed\", \"rejected\", \"missing\", "
-                           "\"offline\", \"stale\", \"total\"}, \"roots\": [{\"path\", \"online\", "
-                           "\"photos\"}], \"model_identity\", \"generation\", "
-                           "\"index\": {\"kind\", \"size\", \"dim\", \"state\", "
-                           "...}}; \"state\" \"rebuilt\" comes with \"detail\" (what "
-                           "was wrong with the index file) and, when the rebuilt index "
-                           "could not be saved, \"not_saved\" (why).")))
+            QStringLiteral(
+                "Summarise a library: photos by status, folders (online or "
+                "offline), model identity, index kind and size, generation.\n"
+                "With --json prints {\"library\", \"schema_version\", "
+                "\"counts\": {\"indexed\", \"rejected\", \"missing\", "
+                "\"offline\", \"stale\", \"total\"}, \"roots\": [{\"id\", \"path\", \"online\", "
+                "\"photos\"}], \"model_identity\", \"generation\", "
+                "\"index\": {\"kind\", \"size\", \"dim\", \"state\", "
+                "...}, \"shard\": {\"index\", \"count\"} or null}, and "
+                "\"merged_shard_count\" after a merge; \"state\" \"rebuilt\" "
+                "comes with \"detail\" (what was wrong with the index file) and, "
+                "when the rebuilt index could not be saved, \"not_saved\" (why).")))
         return 0;
     noPositionals(p);
     const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/true);
