@@ -7,6 +7,7 @@
 #include "byte_reader.h"
 #include "format_sniffer.h"
 #include "image_decoder.h"
+#include "metadata_sources.h"
 
 #include <vector>
 
@@ -31,6 +32,9 @@ struct JpegMarkers
     int precision = 0;
     int width = 0, height = 0, components = 0;
     Bytes exif; // payload of the first APP1 that starts "Exif\0", empty if none
+    Bytes xmp;  // the first APP1 "http://ns.adobe.com/xap/1.0/\0" after that header
+    // The first APP13 "Photoshop 3.0\0" after that header: Photoshop image resources.
+    Bytes photoshopResources;
 };
 JpegMarkers scanJpegMarkers(Bytes bytes);
 
@@ -69,5 +73,9 @@ DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req);
 // The primary image's Exif item of a HEIF/AVIF file, from the TIFF header on (libheif's
 // 4-byte offset prefix resolved); empty when there is none or the file does not parse.
 QByteArray heifExifBlock(Bytes bytes);
+
+// That Exif item and the primary image's XMP ("mime" item of type application/rdf+xml), for
+// photoMetadataFrom(); empty when the file does not parse.
+MetadataBlocks heifMetadataBlocks(Bytes bytes);
 
 } // namespace imago::detail

@@ -1,11 +1,8 @@
 #include "exif_metadata.h"
 
-#include "decoders.h"
-#include "exif_orientation.h"
+#include "photo_text.h"
 
 #include <QStringDecoder>
-
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -18,11 +15,10 @@ constexpr std::size_t kMaxIfdEntries = 512;
 constexpr std::size_t kMaxStringBytes = 256;
 // A tag whose value claims more than this is malformed for the string tags read here.
 constexpr std::uint32_t kMaxDeclaredStringBytes = 4096;
-// "Raw profile type exif" text is inflated up to this, so a zlib bomb costs nothing.
-constexpr std::size_t kMaxRawProfileBytes = 1u << 20;
 
 enum Tag : std::uint16_t
 {
+    kImageDescription = 0x010E,
     kMake = 0x010F,
     kModel = 0x0110,
     kDateTime = 0x0132,
@@ -35,6 +31,15 @@ enum Tag : std::uint16_t
     kSubSecTime = 0x9290,
     kSubSecTimeOriginal = 0x9291,
     kSubSecTimeDigitized = 0x9292,
+    // Windows Explorer's tags (IFD0, BYTE, UTF-16LE whatever the byte order).
+    kXpTitle = 0x9C9B,
+    kXpComment = 0x9C9C,
+    kXpKeywords = 0x9C9E,
+    kXpSubject = 0x9C9F,
+    // Other metadata a TIFF file keeps in IFD0.
+    kXmlPacket = 700,
+    kIptcNaa = 33723,
+    kPhotoshopResources = 34377,
 };
 
 // The raw strings of the tags PhotoMetadata is made of.
@@ -44,6 +49,8 @@ struct ExifStrings
     std::array<QByteArray, 3> dateTime;  // Original, Digitized, DateTime (preference order)
     std::array<QByteArray, 3> subSec;    // same order
     std::array<QByteArray, 3> utcOffset; // same order
+    QByteArray imageDescription;         // at most kMaxRawTextLength bytes
+    QString xpTitle, xpComment, xpKeywords, xpSubject;
 };
 
 struct TiffView
@@ -77,27 +84,67 @@ std::size_t typeSize(std::uint32_t type)
     }
 }
 
-// A string-like tag's bytes (ASCII, BYTE or UNDEFINED), up to the first NUL, at most
-// kMaxStringBytes. Empty when the value lies outside the data.
-QByteArray readString(const TiffView &t, std::size_t entry)
+// The value of an entry, of any type; empty when it lies outside the data (or is empty).
+Bytes readValue(const TiffView &t, std::size_t entry)
 {
     const auto type = readU16(t.b, entry + 2, t.bigEndian);
     const auto count = readU32(t.b, entry + 4, t.bigEndian);
-    if (!type || !count || typeSize(*type) != 1 || *count == 0 || *count > kMaxDeclaredStringBytes)
+    if (!type || !count || typeSize(*type) == 0)
         return {};
+    const std::uint64_t bytes = std::uint64_t(*count) * typeSize(*type);
     std::size_t pos = entry + 8; // values of up to 4 bytes sit in the entry itself
-    if (*count > 4) {
+    if (bytes > 4) {
         const auto offset = readU32(t.b, entry + 8, t.bigEndian);
         if (!offset)
             return {};
         pos = *offset;
     }
-    if (!hasBytes(t.b, pos, *count))
+    if (bytes > t.b.size() || !hasBytes(t.b, pos, std::size_t(bytes)))
         return {};
-    const auto *begin = reinterpret_cast<const char *>(t.b.data() + pos);
-    const std::size_t n = std::min<std::size_t>(*count, kMaxStringBytes);
+    return t.b.subspan(pos, std::size_t(bytes));
+}
+
+// A string-like value (ASCII, BYTE or UNDEFINED) up to its first NUL and at most `limit`
+// bytes; empty for other types.
+QByteArray readBytesUpToNul(const TiffView &t, std::size_t entry, std::size_t limit)
+{
+    const auto type = readU16(t.b, entry + 2, t.bigEndian);
+    if (!type || typeSize(*type) != 1)
+        return {};
+    const Bytes value = readValue(t, entry);
+    const auto *begin = reinterpret_cast<const char *>(value.data());
+    const std::size_t n = std::min(value.size(), limit);
     const auto *nul = std::find(begin, begin + n, '\0');
     return QByteArray(begin, qsizetype(nul - begin));
+}
+
+// A string-like tag's bytes (ASCII, BYTE or UNDEFINED), up to the first NUL, at most
+// kMaxStringBytes. Empty when the value lies outside the data or claims to be huge.
+QByteArray readString(const TiffView &t, std::size_t entry)
+{
+    const auto count = readU32(t.b, entry + 4, t.bigEndian);
+    if (!count || *count > kMaxDeclaredStringBytes)
+        return {};
+    return readBytesUpToNul(t, entry, kMaxStringBytes);
+}
+
+// An XP* tag: UTF-16LE (always, whatever the TIFF byte order) up to a NUL character.
+QString readXpString(const TiffView &t, std::size_t entry)
+{
+    const auto type = readU16(t.b, entry + 2, t.bigEndian);
+    if (!type || typeSize(*type) != 1)
+        return {};
+    const Bytes value = readValue(t, entry);
+    QString text;
+    const std::size_t units = std::min<std::size_t>(value.size() / 2, kMaxRawTextLength);
+    text.reserve(qsizetype(units));
+    for (std::size_t i = 0; i < units; ++i) {
+        const char16_t unit = char16_t(value[2 * i] | value[2 * i + 1] << 8);
+        if (unit == 0)
+            break;
+        text.append(QChar(unit));
+    }
+    return text;
 }
 
 std::optional<std::uint32_t> readIfdPointer(const TiffView &t, std::size_t entry)
@@ -139,6 +186,21 @@ ExifStrings readExifStrings(Bytes exif)
     std::optional<std::uint32_t> exifIfd;
     walkIfd(t, *ifd0, [&](std::uint16_t tag, std::size_t entry) {
         switch (tag) {
+        case kImageDescription:
+            s.imageDescription = readBytesUpToNul(t, entry, kMaxRawTextLength);
+            break;
+        case kXpTitle:
+            s.xpTitle = readXpString(t, entry);
+            break;
+        case kXpComment:
+            s.xpComment = readXpString(t, entry);
+            break;
+        case kXpKeywords:
+            s.xpKeywords = readXpString(t, entry);
+            break;
+        case kXpSubject:
+            s.xpSubject = readXpString(t, entry);
+            break;
         case kMake:
             s.make = readString(t, entry);
             break;
@@ -223,89 +285,36 @@ bool skipSeparator(QByteArrayView text, qsizetype &pos, QByteArrayView allowed)
     return false;
 }
 
-// Inflates a zlib stream, giving up (empty result) beyond `limit` bytes of output.
-QByteArray inflateCapped(QByteArrayView compressed, std::size_t limit)
+// What cameras write into ImageDescription when nobody described the photo.
+bool isPlaceholderDescription(const QString &description, const QString &make, const QString &model,
+                              const QString &camera)
 {
-    z_stream z{};
-    if (inflateInit(&z) != Z_OK)
-        return {};
-    QByteArray out;
-    std::array<char, 16384> chunk{};
-    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(compressed.data()));
-    z.avail_in = uInt(std::min<qsizetype>(compressed.size(), 0x7FFFFFFF));
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        z.next_out = reinterpret_cast<Bytef *>(chunk.data());
-        z.avail_out = uInt(chunk.size());
-        rc = inflate(&z, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END)
-            break;
-        out.append(chunk.data(), qsizetype(chunk.size() - z.avail_out));
-        if (std::size_t(out.size()) > limit) {
-            rc = Z_MEM_ERROR;
-            break;
-        }
-        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0)
-            break; // input ended before the stream did: keep what there is
-    }
-    inflateEnd(&z);
-    return rc == Z_MEM_ERROR || rc == Z_DATA_ERROR ? QByteArray() : out;
-}
-
-// ImageMagick's raw profile from a tEXt, zTXt or iTXt chunk payload whose keyword matches.
-QByteArray rawProfileFromTextChunk(Bytes chunk, std::string_view type)
-{
-    static constexpr std::string_view kKeyword("Raw profile type exif\0", 22);
-    if (!startsWith(chunk, 0, kKeyword))
-        return {};
-    const auto *data = reinterpret_cast<const char *>(chunk.data());
-    const QByteArrayView rest(data + kKeyword.size(), qsizetype(chunk.size() - kKeyword.size()));
-    if (type == "tEXt")
-        return bytesFromRawProfile(rest);
-    if (type == "zTXt") {
-        if (rest.isEmpty() || rest[0] != 0) // compression method 0: zlib
-            return {};
-        return bytesFromRawProfile(inflateCapped(rest.sliced(1), kMaxRawProfileBytes));
-    }
-    // iTXt: compression flag, method, language tag\0, translated keyword\0, text.
-    if (rest.size() < 2)
-        return {};
-    const bool compressed = rest[0] != 0;
-    qsizetype pos = 2;
-    for (int field = 0; field < 2; ++field) {
-        const qsizetype nul = rest.indexOf('\0', pos);
-        if (nul < 0)
-            return {};
-        pos = nul + 1;
-    }
-    const QByteArrayView text = rest.sliced(pos);
-    return bytesFromRawProfile(compressed ? inflateCapped(text, kMaxRawProfileBytes)
-                                          : QByteArray(text.data(), text.size()));
-}
-
-QByteArray pngRawProfile(Bytes png)
-{
-    std::size_t pos = 8;
-    while (true) {
-        const auto length = readU32(png, pos, true);
-        if (!length || !hasBytes(png, pos + 4, 4))
-            return {};
-        const std::size_t dataPos = pos + 8;
-        const std::string_view type(reinterpret_cast<const char *>(png.data() + pos + 4), 4);
-        if (type == "IEND" || type == "IDAT" || !hasBytes(png, dataPos, *length))
-            return {}; // Pillow only reads text chunks before the image data for this
-        if (type == "tEXt" || type == "zTXt" || type == "iTXt") {
-            QByteArray blob = rawProfileFromTextChunk(png.subspan(dataPos, *length), type);
-            if (!blob.isEmpty())
-                return blob;
-        }
-        pos = dataPos + std::size_t(*length) + 4;
-    }
-}
-
-Bytes asBytes(const QByteArray &a)
-{
-    return Bytes(reinterpret_cast<const std::uint8_t *>(a.constData()), std::size_t(a.size()));
+    static constexpr std::array<QStringView, 14> kPlaceholders{
+        u"OLYMPUS DIGITAL CAMERA",
+        u"SONY DSC",
+        u"KONICA MINOLTA DIGITAL CAMERA",
+        u"MINOLTA DIGITAL CAMERA",
+        u"SAMSUNG DIGITAL CAMERA",
+        u"DIGITAL CAMERA",
+        u"KODAK Digital Still Camera",
+        u"EASYSHARE",
+        u"Exif_JPEG_PICTURE",
+        u"Digital image",
+        u"default",
+        u"Image",
+        u"LEAD Technologies Inc. V1.01",
+        u"Created with GIMP",
+    };
+    const QString d = description.simplified();
+    if (d.isEmpty() || d.startsWith(QLatin1String("File written by Adobe Photoshop")))
+        return true;
+    for (const QStringView p : kPlaceholders)
+        if (d.compare(p, Qt::CaseInsensitive) == 0)
+            return true;
+    for (const QString *name : {&make, &model, &camera})
+        if (!name->isEmpty() && d.compare(*name, Qt::CaseInsensitive) == 0)
+            return true;
+    return false;
 }
 
 } // namespace
@@ -416,7 +425,8 @@ PhotoMetadata photoMetadataFromExif(Bytes exif)
 {
     const ExifStrings s = readExifStrings(exif);
     PhotoMetadata m;
-    m.camera = cameraName(decodeText(s.make), decodeText(s.model));
+    const QString make = decodeText(s.make), model = decodeText(s.model);
+    m.camera = cameraName(make, model);
     for (std::size_t i = 0; i < s.dateTime.size(); ++i) {
         const QDateTime t = parseExifDateTime(s.dateTime[i], s.subSec[i]);
         if (t.isValid()) {
@@ -425,42 +435,45 @@ PhotoMetadata photoMetadataFromExif(Bytes exif)
             break;
         }
     }
+
+    for (const QString &k : s.xpKeywords.split(QLatin1Char(';')))
+        addKeyword(m.keywords, k);
+    m.title = boundedText(s.xpTitle);
+    const QString description = utf8OrLatin1(s.imageDescription);
+    if (!isPlaceholderDescription(description, make, model, m.camera))
+        m.description = boundedText(description);
+    if (m.description.isEmpty())
+        m.description = boundedText(s.xpComment);
+    if (m.description.isEmpty())
+        m.description = boundedText(s.xpSubject);
     return m;
 }
 
-PhotoMetadata photoMetadataFor(FileKind kind, Bytes file)
+TiffMetadataBlocks tiffMetadataBlocks(Bytes tiff)
 {
-    switch (kind) {
-    case FileKind::Jpeg:
-        return photoMetadataFromExif(scanJpegMarkers(file).exif);
-    case FileKind::Png:
-        if (const auto chunk = findPngExifChunk(file))
-            return photoMetadataFromExif(*chunk);
-        return photoMetadataFromExif(asBytes(pngRawProfile(file)));
-    case FileKind::Webp:
-        if (const auto chunk = findWebpExifChunk(file))
-            return photoMetadataFromExif(*chunk);
-        return {};
-    case FileKind::Tiff:
-    case FileKind::CameraRaw: // the TIFF-based ones; others have no TIFF header and give {}
-        return photoMetadataFromExif(file);
-    case FileKind::Heif:
-    case FileKind::Avif:
-        return photoMetadataFromExif(asBytes(heifExifBlock(file)));
-    default:
-        return {};
-    }
+    TiffMetadataBlocks blocks;
+    TiffView t{tiff, startsWith(tiff, 0, {"MM\0*", 4})};
+    if (!t.bigEndian && !startsWith(tiff, 0, {"II*\0", 4}))
+        return blocks;
+    const auto ifd0 = readU32(tiff, 4, t.bigEndian);
+    if (!ifd0)
+        return blocks;
+    walkIfd(t, *ifd0, [&](std::uint16_t tag, std::size_t entry) {
+        switch (tag) {
+        case kXmlPacket:
+            blocks.xmp = readValue(t, entry);
+            break;
+        case kIptcNaa:
+            blocks.iptc = readValue(t, entry);
+            break;
+        case kPhotoshopResources:
+            blocks.photoshopResources = readValue(t, entry);
+            break;
+        default:
+            break;
+        }
+    });
+    return blocks;
 }
 
 } // namespace imago::detail
-
-namespace imago {
-
-PhotoMetadata readPhotoMetadata(QByteArrayView fileBytes)
-{
-    const detail::Bytes b(reinterpret_cast<const std::uint8_t *>(fileBytes.data()),
-                          static_cast<std::size_t>(fileBytes.size()));
-    return detail::photoMetadataFor(detail::sniffFormat(b).kind, b);
-}
-
-} // namespace imago

@@ -1,5 +1,6 @@
-// exif_metadata.h - PhotoMetadata from EXIF, and where each format keeps its EXIF. Internal to
-// imago_imaging (photo_metadata.h is the public side).
+// exif_metadata.h - PhotoMetadata from EXIF, and the other metadata blocks a TIFF file keeps
+// in IFD0. Internal to imago_imaging (photo_metadata.h is the public side; metadata_sources.h
+// finds the EXIF in each format and merges it with XMP and IPTC).
 //
 // The EXIF/TIFF structure is walked here directly rather than through libexif: libexif stops
 // at 64 KiB (the JPEG APP1 limit), and a TIFF file keeps its IFDs anywhere in the file. Every
@@ -8,7 +9,6 @@
 #pragma once
 
 #include "byte_reader.h"
-#include "format_sniffer.h"
 #include "photo_metadata.h"
 
 #include <QByteArray>
@@ -22,10 +22,19 @@ namespace imago::detail {
 
 // From a TIFF structure ("II*\0" / "MM\0*"), optionally preceded by "Exif\0\0": an APP1
 // payload, a PNG eXIf chunk, a WebP EXIF chunk, a HEIF Exif item, or a whole TIFF file.
+// Besides the date and camera, the EXIF share of the text fields: IFD0's ImageDescription
+// (camera placeholders dropped), XPTitle, XPComment, XPSubject and XPKeywords.
 PhotoMetadata photoMetadataFromExif(Bytes exif);
 
-// The metadata of a file whose kind is already known (see photo_metadata.h for the sources).
-PhotoMetadata photoMetadataFor(FileKind kind, Bytes file);
+// The values of IFD0's XMLPacket (700), IPTC-NAA (33723) and Photoshop (34377) tags in a TIFF
+// file, as views into it; empty where absent or outside the data.
+struct TiffMetadataBlocks
+{
+    Bytes xmp;
+    Bytes iptc;
+    Bytes photoshopResources;
+};
+TiffMetadataBlocks tiffMetadataBlocks(Bytes tiff);
 
 // "YYYY:MM:DD HH:MM:SS" as EXIF writes it (also "-", "/" or "." between the date fields, "T"
 // before the time, seconds missing); subSec is SubSecTime* ("90" = 900 ms). Invalid for

@@ -12,18 +12,23 @@
 // libheif decodes grid tiles on this thread only (max decoding threads 0): parallelism comes
 // from the decode pool running several files at once, not from threads inside one decode.
 //
+// Metadata: the primary image's Exif item and its XMP (a "mime" item of content type
+// application/rdf+xml), both read through the handle the decode already has.
+//
 // Pixels: the primary image converted by libheif to 8-bit interleaved RGB (10/12-bit samples
 // reduced by libheif, alpha dropped without compositing, YCbCr matrix from the file's nclx).
 
 #include "decoders.h"
-#include "exif_metadata.h"
 #include "imaging_log.h"
+#include "metadata_sources.h"
+#include "xmp_metadata.h"
 
 #include <libheif/heif.h>
 
 #include <QByteArray>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -37,6 +42,8 @@ constexpr int kHeifMaxSide = 32768;
 // Exif items larger than this are not read (real ones are a few KB; the file size bounds it
 // anyway, this keeps a hostile item from costing a big copy).
 constexpr std::size_t kMaxExifItemBytes = 4u << 20;
+// A file with more metadata items than this on its primary image is not looked through further.
+constexpr int kMaxMimeItems = 16;
 
 Reason decodeError(const QString &format, const QString &detail)
 {
@@ -170,12 +177,46 @@ QByteArray exifOf(const heif_image_handle *handle)
     return item.sliced(qsizetype(start));
 }
 
+QByteArray xmpOf(const heif_image_handle *handle)
+{
+    std::array<heif_item_id, kMaxMimeItems> ids{};
+    const int n =
+        heif_image_handle_get_list_of_metadata_block_IDs(handle, "mime", ids.data(), kMaxMimeItems);
+    for (int i = 0; i < std::min(n, kMaxMimeItems); ++i) {
+        const char *type = heif_image_handle_get_metadata_content_type(handle, ids[i]);
+        if (!type || std::strcmp(type, "application/rdf+xml") != 0)
+            continue;
+        const std::size_t size = heif_image_handle_get_metadata_size(handle, ids[i]);
+        if (size == 0 || size > kMaxXmpPacketBytes)
+            return {};
+        QByteArray item(qsizetype(size), Qt::Uninitialized);
+        if (heif_image_handle_get_metadata(handle, ids[i], item.data()).code != heif_error_Ok)
+            return {};
+        return item;
+    }
+    return {};
+}
+
+MetadataBlocks metadataBlocksOf(const heif_image_handle *handle)
+{
+    MetadataBlocks blocks;
+    blocks.setExif(exifOf(handle));
+    blocks.setXmp(xmpOf(handle));
+    return blocks;
+}
+
 } // namespace
 
 QByteArray heifExifBlock(Bytes bytes)
 {
     const Primary p = openPrimary(bytes, QStringLiteral("HEIF"));
     return p.handle ? exifOf(p.handle.get()) : QByteArray();
+}
+
+MetadataBlocks heifMetadataBlocks(Bytes bytes)
+{
+    const Primary p = openPrimary(bytes, QStringLiteral("HEIF"));
+    return p.handle ? metadataBlocksOf(p.handle.get()) : MetadataBlocks();
 }
 
 DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req)
@@ -249,9 +290,7 @@ DecodeResult decodeHeif(Bytes bytes, FileKind kind, const DecodeRequest &req)
     for (int y = 0; y < outHeight; ++y)
         std::memcpy(out.image.pixels.data() + std::size_t(y) * out.image.rowBytes(),
                     plane + std::size_t(y) * std::size_t(stride), out.image.rowBytes());
-    const QByteArray exif = exifOf(handle);
-    out.metadata = photoMetadataFromExif(
-        Bytes(reinterpret_cast<const std::uint8_t *>(exif.constData()), std::size_t(exif.size())));
+    out.metadata = photoMetadataFrom(metadataBlocksOf(handle));
     return DecodeResult{std::move(out), {}, {}, {}};
 }
 

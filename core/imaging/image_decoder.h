@@ -32,7 +32,8 @@
 //      of a WebP, the Orientation tag of a TIFF. Qt's own auto-transform is always off. HEIF
 //      and AVIF are the exception: libheif applies the container's irot/imir/clap, which is
 //      their orientation, and their EXIF Orientation tag is NOT applied on top;
-//   6. reads the capture time and camera from the EXIF (photo_metadata.h).
+//   6. reads the capture time and camera from the EXIF, and the keywords, title and
+//      description from XMP, IPTC and EXIF (photo_metadata.h).
 //
 // Truncated JPEGs ("Premature end of JPEG file") are refused, as Pillow refuses them; other
 // libjpeg warnings (extraneous bytes, corrupt entropy data) still produce an image, as in
@@ -99,7 +100,7 @@ struct DecodedImage
     int exifOrientation = 1;
     // "JPEG", "PNG", "GIF", "BMP", "WEBP", "TIFF", "ICO", "PNM", "HEIF", "AVIF"
     QString format;
-    PhotoMetadata metadata; // capture time and camera, from the EXIF; empty when absent
+    PhotoMetadata metadata; // date, camera, keywords, title, description; empty when absent
 };
 
 struct DecodeResult

@@ -4,9 +4,9 @@
 // libjpeg API instead (libjpeg_decoder.cpp, with its own longjmp error manager).
 
 #include "decoders.h"
-#include "exif_metadata.h"
 #include "exif_orientation.h"
 #include "imaging_log.h"
+#include "metadata_sources.h"
 
 #include <turbojpeg.h>
 
@@ -155,7 +155,7 @@ DecodeResult finishJpeg(DecodedImage out, int channels, const JpegMarkers &marke
     out.orientedWidth = swap ? height : width;
     out.orientedHeight = swap ? width : height;
     out.image = applyOrientation(std::move(out.image), orientation);
-    out.metadata = photoMetadataFromExif(markers.exif);
+    out.metadata = photoMetadataFrom(jpegMetadataBlocks(markers));
     return DecodeResult{std::move(out), {}, {}, {}};
 }
 
@@ -202,6 +202,8 @@ int jpegDraftScale(int width, int height, int minSide)
 
 JpegMarkers scanJpegMarkers(Bytes b)
 {
+    static constexpr std::string_view kXmpHeader("http://ns.adobe.com/xap/1.0/\0", 29);
+    static constexpr std::string_view kPhotoshopHeader("Photoshop 3.0\0", 14);
     JpegMarkers m;
     std::size_t pos = 2; // after SOI
     while (pos < b.size()) {
@@ -233,6 +235,11 @@ JpegMarkers scanJpegMarkers(Bytes b)
             m.components = payload[5];
         } else if (marker == 0xE1 && m.exif.empty() && startsWith(payload, 0, {"Exif\0", 5})) {
             m.exif = payload; // Pillow keeps the first one
+        } else if (marker == 0xE1 && m.xmp.empty() && startsWith(payload, 0, kXmpHeader)) {
+            m.xmp = payload.subspan(kXmpHeader.size());
+        } else if (marker == 0xED && m.photoshopResources.empty() &&
+                   startsWith(payload, 0, kPhotoshopHeader)) {
+            m.photoshopResources = payload.subspan(kPhotoshopHeader.size());
         }
         pos += *length;
     }

@@ -45,7 +45,7 @@ struct PreprocessOutcome
     int orientedWidth = 0; // the displayed full-resolution size, for the catalog
     int orientedHeight = 0;
     QString format;
-    PhotoMetadata metadata; // capture time and camera (DecodedImage::metadata)
+    PhotoMetadata metadata; // capture time, camera and text (DecodedImage::metadata)
 
     bool ok() const { return error.isEmpty(); }
     Reason reason() const { return Reason{code, error, args}; }

@@ -7,9 +7,9 @@
 // samples where Pillow truncates or clips them.
 
 #include "decoders.h"
-#include "exif_metadata.h"
 #include "exif_orientation.h"
 #include "imaging_log.h"
+#include "metadata_sources.h"
 
 #include <QBuffer>
 #include <QImage>

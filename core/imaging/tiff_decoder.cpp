@@ -16,9 +16,9 @@
 // Only the first directory (page) is read; orientation is the Orientation tag, applied once.
 
 #include "decoders.h"
-#include "exif_metadata.h"
 #include "exif_orientation.h"
 #include "imaging_log.h"
+#include "metadata_sources.h"
 
 #include <tiffio.h>
 
@@ -480,7 +480,7 @@ DecodeResult decodeTiff(Bytes bytes, const DecodeRequest &req)
     out.orientedWidth = swap ? rgb.height : rgb.width;
     out.orientedHeight = swap ? rgb.width : rgb.height;
     out.image = applyOrientation(std::move(rgb), out.exifOrientation);
-    out.metadata = photoMetadataFromExif(bytes);
+    out.metadata = photoMetadataFor(FileKind::Tiff, bytes);
     return DecodeResult{std::move(out), {}, {}, {}};
 }
 

@@ -10,8 +10,8 @@
 // colour is a hint that viewers ignore, and so does this decoder.
 
 #include "decoders.h"
-#include "exif_metadata.h"
 #include "exif_orientation.h"
+#include "metadata_sources.h"
 
 #include <webp/demux.h>
 
