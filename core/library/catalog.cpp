@@ -11,8 +11,10 @@
 #include <QJsonDocument>
 #include <QStorageInfo>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
+#include <unordered_map>
 
 namespace imago {
 
@@ -22,7 +24,8 @@ namespace {
 #define SELECT_PHOTOS_FROM                                                                         \
     "SELECT p.id, p.root_id, p.path, p.size, p.mtime_ms, p.content_hash, p.width, p.height, "      \
     "p.format, p.captured_at, p.camera, p.status, p.reason, p.added_ms, p.updated_ms, e.model, "   \
-    "p.reason_code, p.reason_args, p.rel_path FROM photos p "
+    "p.reason_code, p.reason_args, p.rel_path, p.keywords, p.title, p.description, p.text_read "   \
+    "FROM photos p "
 
 QString argsText(const QStringList &args)
 {
@@ -30,6 +33,22 @@ QString argsText(const QStringList &args)
         return QStringLiteral("[]");
     return QString::fromUtf8(
         QJsonDocument(QJsonArray::fromStringList(args)).toJson(QJsonDocument::Compact));
+}
+
+// Keywords are stored one per line (a keyword never holds a line break: photo_metadata.h).
+QString keywordsText(const QStringList &keywords)
+{
+    QStringList clean;
+    for (const QString &k : keywords)
+        if (const QString t = QString(k).replace(QLatin1Char('\n'), QLatin1Char(' ')).trimmed();
+            !t.isEmpty())
+            clean << t;
+    return clean.join(QLatin1Char('\n'));
+}
+
+QStringList keywordsFromText(const QString &text)
+{
+    return text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
 }
 
 QStringList argsFromText(const QString &text)
@@ -583,6 +602,10 @@ PhotoRecord Catalog::readPhoto(const SqlQuery &q)
     r.updatedAt = fromMs(q.int64(14));
     r.embeddingModel = q.text(15);
     r.relativePath = q.text(18);
+    r.facts.keywords = keywordsFromText(q.text(19));
+    r.facts.title = q.text(20);
+    r.facts.description = q.text(21);
+    r.facts.textRead = q.int64(22) != 0;
     return r;
 }
 
@@ -601,7 +624,7 @@ std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status, c
         }
     }
     const std::int64_t now = nowMs();
-    // The same fourteen parameters in both statements.
+    // The same eighteen parameters in both statements.
     auto bindFacts = [&](SqlQuery &q) -> SqlQuery & {
         return q.bind(1, path)
             .bind(2, facts.size)
@@ -616,7 +639,11 @@ std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status, c
             .bind(11, reason.text)
             .bind(12, now)
             .bind(13, reason.code)
-            .bind(14, argsText(reason.args));
+            .bind(14, argsText(reason.args))
+            .bind(15, keywordsText(facts.keywords))
+            .bind(16, facts.title)
+            .bind(17, facts.description)
+            .bind(18, facts.textRead ? 1 : 0);
     };
     if (id) {
         auto q =
@@ -624,17 +651,18 @@ std::int64_t Catalog::upsertPhoto(const PhotoFacts &facts, PhotoStatus status, c
                         "substr(?1, 1, length(r.prefix)) = r.prefix ORDER BY length(r.prefix) DESC "
                         "LIMIT 1), size = ?2, mtime_ms = ?3, content_hash = ?4, width = ?5, "
                         "height = ?6, format = ?7, captured_at = ?8, camera = ?9, status = ?10, "
-                        "reason = ?11, updated_ms = ?12, reason_code = ?13, reason_args = ?14 "
-                        "WHERE id = ?15");
-        bindFacts(q).bind(15, *id).run();
+                        "reason = ?11, updated_ms = ?12, reason_code = ?13, reason_args = ?14, "
+                        "keywords = ?15, title = ?16, description = ?17, text_read = ?18 "
+                        "WHERE id = ?19");
+        bindFacts(q).bind(19, *id).run();
     } else {
         auto q = m_db->query(
             "INSERT INTO photos(root_id, path, size, mtime_ms, content_hash, width, "
             "height, format, captured_at, camera, status, reason, added_ms, updated_ms, "
-            "reason_code, reason_args) "
+            "reason_code, reason_args, keywords, title, description, text_read) "
             "VALUES ((SELECT r.id FROM roots r WHERE substr(?1, 1, length(r.prefix)) = "
             "r.prefix ORDER BY length(r.prefix) DESC LIMIT 1), ?1, ?2, ?3, ?4, ?5, ?6, "
-            "?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)");
+            "?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
         bindFacts(q).run();
         id = m_db->lastInsertId();
     }
@@ -651,12 +679,15 @@ void Catalog::relocatePhoto(std::int64_t id, const PhotoFacts &facts)
     const auto old = photo(id);
     if (!old)
         throw LibraryError(file(), QStringLiteral("no photo with id %1 to relocate").arg(id));
+    // Words not read this time (the facts came without them) are the old record's.
+    const PhotoFacts &text = facts.textRead ? facts : old->facts;
     m_db->query(
             "UPDATE photos SET path = ?1, root_id = (SELECT r.id FROM roots r WHERE "
             "substr(?1, 1, length(r.prefix)) = r.prefix ORDER BY length(r.prefix) DESC "
             "LIMIT 1), size = ?2, mtime_ms = ?3, content_hash = ?4, width = ?5, "
             "height = ?6, format = ?7, captured_at = ?8, camera = ?9, status = 'indexed', "
-            "reason = '', reason_code = '', reason_args = '[]', updated_ms = ?10 WHERE id = ?11")
+            "reason = '', reason_code = '', reason_args = '[]', updated_ms = ?10, keywords = ?12, "
+            "title = ?13, description = ?14, text_read = ?15 WHERE id = ?11")
         .bind(1, cleanPath(facts.path))
         .bind(2, facts.size)
         .bind(3, facts.mtime.toMSecsSinceEpoch())
@@ -669,6 +700,10 @@ void Catalog::relocatePhoto(std::int64_t id, const PhotoFacts &facts)
         .bind(9, facts.camera.isEmpty() ? old->facts.camera : facts.camera)
         .bind(10, nowMs())
         .bind(11, id)
+        .bind(12, keywordsText(text.keywords))
+        .bind(13, text.title)
+        .bind(14, text.description)
+        .bind(15, text.textRead ? 1 : 0)
         .run();
     if (old->status != PhotoStatus::Indexed)
         noteSearchableChange();
@@ -790,6 +825,67 @@ int Catalog::removePhotos(std::span<const std::int64_t> ids)
         noteSearchableChange();
     tx.commit();
     return removed;
+}
+
+std::vector<std::vector<std::int64_t>> Catalog::sameContentGroups()
+{
+    std::vector<std::vector<std::int64_t>> groups;
+    auto q = m_db->query("SELECT p.id, p.content_hash FROM photos p WHERE p.status = 'indexed' "
+                         "AND p.content_hash <> '' AND p.content_hash IN (SELECT content_hash "
+                         "FROM photos WHERE status = 'indexed' AND content_hash <> '' GROUP BY "
+                         "content_hash HAVING count(*) > 1) ORDER BY p.id");
+    std::unordered_map<QString, std::size_t> where;
+    while (q.next()) {
+        const auto [it, fresh] = where.emplace(q.text(1), groups.size());
+        if (fresh)
+            groups.emplace_back();
+        groups[it->second].push_back(q.int64(0));
+    }
+    return groups;
+}
+
+bool Catalog::setPhotoText(const QString &path, const PhotoFacts &text)
+{
+    AutoTransaction tx(*this);
+    const int changed = m_db->query("UPDATE photos SET keywords = ?1, title = ?2, description = "
+                                    "?3, text_read = 1 WHERE path = ?4")
+                            .bind(1, keywordsText(text.keywords))
+                            .bind(2, text.title)
+                            .bind(3, text.description)
+                            .bind(4, cleanPath(path))
+                            .run();
+    tx.commit();
+    return changed > 0;
+}
+
+std::vector<std::int64_t> Catalog::textMatches(const QString &ftsQuery, std::size_t limit,
+                                               const std::vector<std::int64_t> *allowed)
+{
+    std::vector<std::int64_t> out;
+    if (ftsQuery.trimmed().isEmpty() || limit == 0)
+        return out;
+    // bm25 weights by column: name, folders, camera, keywords, title, description. Ties (equal
+    // rank) in id order, so that the order never depends on the FTS5 internals.
+    try {
+        auto q = m_db->query("SELECT t.rowid FROM photo_text t JOIN photos p ON p.id = t.rowid "
+                             "WHERE photo_text MATCH ?1 AND p.status = 'indexed' "
+                             "ORDER BY bm25(photo_text, 10.0, 4.0, 1.0, 8.0, 6.0, 2.0), t.rowid");
+        q.bind(1, ftsQuery);
+        while (q.next()) {
+            const std::int64_t id = q.int64(0);
+            if (allowed && !std::binary_search(allowed->begin(), allowed->end(), id))
+                continue;
+            out.push_back(id);
+            if (out.size() >= limit)
+                break;
+        }
+    } catch (const LibraryError &e) {
+        // A MATCH expression FTS5 cannot parse: nothing matches (the caller builds them, so
+        // this is a query such as a lone quote the builder let through).
+        qCWarning(lcLibrary).noquote() << e.what();
+        out.clear();
+    }
+    return out;
 }
 
 StatusCounts Catalog::counts(const QString &currentModel)

@@ -3,7 +3,9 @@
 //
 // Schema (see catalog_schema.cpp): `roots` (folders the user added), `photos` (one row per file:
 // path, root, size, mtime, content hash, oriented size, format, EXIF capture date and camera,
-// status with a reason, added/updated times), `embeddings` (one float32 little-endian blob per
+// keywords, title and description, status with a reason, added/updated times), `photo_text`
+// (an FTS5 index of each photo's name, folders below its root, camera and words, kept by
+// triggers), `embeddings` (one float32 little-endian blob per
 // photo, tagged with the model identity that produced it) and `meta` (model identity, index
 // generation). Migrations run at open, chosen by `PRAGMA user_version`.
 //
@@ -69,6 +71,14 @@ struct PhotoFacts
     QString format;       // "jpeg", "png", ...; empty when unknown
     QDateTime capturedAt; // EXIF DateTimeOriginal as written (no time zone); invalid when absent
     QString camera;       // EXIF "Make Model"; empty when absent
+    // The words the file carries (XMP dc:subject/title/description, IPTC, EXIF XP* and
+    // ImageDescription; see photo_metadata.h), searchable through the photo_text table.
+    QStringList keywords;
+    QString title;
+    QString description;
+    // Whether the three above were read from the file. A photo recorded before schema 4 has
+    // not had them read: the next index run reads them (without decoding pixels or embedding).
+    bool textRead = false;
 };
 
 struct PhotoRecord
@@ -206,6 +216,9 @@ public:
     std::optional<PhotoRecord> photo(std::int64_t id);
     std::optional<PhotoRecord> photoByPath(const QString &path);
     std::vector<PhotoRecord> photosByContentHash(const QString &hash);
+    // Indexed photos that share their bytes with another indexed photo: one list of ids (in id
+    // order) per content hash, the lists in order of their first id.
+    std::vector<std::vector<std::int64_t>> sameContentGroups();
     std::vector<PhotoRecord> photos(const PhotoQuery &query = {});
     std::vector<std::int64_t> photoIds(const PhotoQuery &query = {});
     // Calls `visit` for each matching photo in path order without holding them all in memory.
@@ -214,6 +227,15 @@ public:
     // Deletes photos (and their embeddings). Returns how many existed.
     int removePhotos(std::span<const std::int64_t> ids);
     StatusCounts counts(const QString &currentModel);
+    // Records the words read from a photo's file (keywords, title, description; textRead set)
+    // without touching anything else. False when there is no photo at `path`.
+    bool setPhotoText(const QString &path, const PhotoFacts &text);
+    // Indexed photos whose text matches `ftsQuery` (an FTS5 MATCH expression; see
+    // photo_text_query.h), best first (bm25, the file name weighing most), at most `limit`.
+    // `allowed`, when given and sorted, restricts the result to those ids. An invalid
+    // expression matches nothing.
+    std::vector<std::int64_t> textMatches(const QString &ftsQuery, std::size_t limit,
+                                          const std::vector<std::int64_t> *allowed = nullptr);
     std::int64_t photoCountInRoot(std::int64_t rootId);
 
     // --- embeddings ---------------------------------------------------------------------

@@ -153,10 +153,47 @@ BEGIN
 END;
 )sql";
 
+// Version 4: the words of a photo are searchable. `photos` keeps the keywords (one per line),
+// title and description read from the file, and whether they were read (text_read: photos
+// recorded before are read again by the next index run, without re-embedding). `photo_text`
+// is an FTS5 index (case- and accent-insensitive, prefix-indexed) of each photo's file name,
+// the folders between its root and it, its camera and those words, rowid = photos.id. The
+// triggers keep it right whatever statement changes a photo; they read the row as it is after
+// the statement (other triggers, such as rel_path's, may have changed it since NEW was taken).
+// The file name is the part of the path after its last '/' (rtrim by every character that is
+// not '/' leaves the folder part).
+#define IMAGO_PHOTO_TEXT_ROW                                                                       \
+    "SELECT p.id, "                                                                                \
+    "substr(p.path, length(rtrim(p.path, replace(p.path, '/', ''))) + 1), "                        \
+    "rtrim(p.rel_path, replace(p.rel_path, '/', '')), "                                            \
+    "p.camera, p.keywords, p.title, p.description FROM photos p "
+#define IMAGO_PHOTO_TEXT_INSERT                                                                    \
+    "INSERT INTO photo_text(rowid, name, folders, camera, keywords, title, description) "
+constexpr const char *kMigration4 =
+    "ALTER TABLE photos ADD COLUMN keywords TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE photos ADD COLUMN title TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE photos ADD COLUMN description TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE photos ADD COLUMN text_read INTEGER NOT NULL DEFAULT 0;\n"
+    "CREATE VIRTUAL TABLE photo_text USING fts5(name, folders, camera, keywords, title, "
+    "description, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');\n" //
+    IMAGO_PHOTO_TEXT_INSERT IMAGO_PHOTO_TEXT_ROW ";\n"
+    "CREATE TRIGGER photo_text_on_insert AFTER INSERT ON photos BEGIN "
+    "DELETE FROM photo_text WHERE rowid = NEW.id; " //
+    IMAGO_PHOTO_TEXT_INSERT IMAGO_PHOTO_TEXT_ROW "WHERE p.id = NEW.id; END;\n"
+    "CREATE TRIGGER photo_text_on_update AFTER UPDATE OF path, rel_path, camera, keywords, "
+    "title, description ON photos BEGIN "
+    "DELETE FROM photo_text WHERE rowid = OLD.id; " //
+    IMAGO_PHOTO_TEXT_INSERT IMAGO_PHOTO_TEXT_ROW "WHERE p.id = NEW.id; END;\n"
+    "CREATE TRIGGER photo_text_on_delete AFTER DELETE ON photos BEGIN "
+    "DELETE FROM photo_text WHERE rowid = OLD.id; END;\n";
+#undef IMAGO_PHOTO_TEXT_ROW
+#undef IMAGO_PHOTO_TEXT_INSERT
+
 constexpr CatalogMigration kMigrations[] = {
     {1, "roots, photos, embeddings, meta", kMigration1, nullptr},
     {2, "reason codes", kMigration2, classifyVersion1Reasons},
     {3, "photos relative to their roots", kMigration3, nullptr},
+    {4, "searchable photo text", kMigration4, nullptr},
 };
 
 } // namespace

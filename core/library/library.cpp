@@ -426,6 +426,8 @@ std::vector<std::int64_t> Library::apply(const LibraryBatch &batch)
             m_catalog->setStatus(rec->id, PhotoStatus::Missing, reason);
             removed.push_back(rec->id);
         }
+        for (const PhotoFacts &text : batch.texts)
+            m_catalog->setPhotoText(text.path, text);
     });
     indexRemove(removed);
     indexAdd(ids, vectors);
@@ -584,20 +586,49 @@ std::vector<SearchHit> Library::search(std::span<const float> query, std::size_t
         return {};
     if (filter.isEmpty())
         return idx->search(query, k);
-    std::vector<std::int64_t> allowed;
-    {
-        std::lock_guard lock(m_searchCatalogMutex);
-        if (!m_searchCatalog)
-            m_searchCatalog = std::make_unique<Catalog>(catalogFile(), Catalog::Mode::ReadOnly);
-        PhotoQuery q;
-        q.status = PhotoStatus::Indexed;
-        q.under = filter.under;
-        q.capturedFrom = filter.capturedFrom;
-        q.capturedTo = filter.capturedTo;
-        allowed = m_searchCatalog->photoIds(q);
-    }
-    std::sort(allowed.begin(), allowed.end());
+    const std::vector<std::int64_t> allowed = allowedIds(filter);
     return idx->search(query, k, &allowed);
+}
+
+std::vector<std::int64_t> Library::allowedIds(const SearchFilter &filter) const
+{
+    std::vector<std::int64_t> allowed;
+    if (filter.under.isEmpty() && !filter.capturedFrom.isValid() && !filter.capturedTo.isValid()) {
+        allowed = filter.onlyIds.value_or(std::vector<std::int64_t>());
+    } else {
+        {
+            std::lock_guard lock(m_searchCatalogMutex);
+            PhotoQuery q;
+            q.status = PhotoStatus::Indexed;
+            q.under = filter.under;
+            q.capturedFrom = filter.capturedFrom;
+            q.capturedTo = filter.capturedTo;
+            allowed = searchCatalogLocked().photoIds(q);
+        }
+        std::sort(allowed.begin(), allowed.end());
+        if (filter.onlyIds)
+            std::erase_if(allowed, [&](std::int64_t id) {
+                return !std::binary_search(filter.onlyIds->begin(), filter.onlyIds->end(), id);
+            });
+    }
+    return allowed;
+}
+
+Catalog &Library::searchCatalogLocked() const
+{
+    if (!m_searchCatalog)
+        m_searchCatalog = std::make_unique<Catalog>(catalogFile(), Catalog::Mode::ReadOnly);
+    return *m_searchCatalog;
+}
+
+std::vector<std::int64_t> Library::textMatches(const QString &ftsQuery, std::size_t limit,
+                                               const SearchFilter &filter) const
+{
+    const bool filtered = !filter.isEmpty();
+    const std::vector<std::int64_t> allowed =
+        filtered ? allowedIds(filter) : std::vector<std::int64_t>();
+    std::lock_guard lock(m_searchCatalogMutex);
+    return searchCatalogLocked().textMatches(ftsQuery, limit, filtered ? &allowed : nullptr);
 }
 
 ForgetResult Library::forget(const QStringList &pathsOrFolders)

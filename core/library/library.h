@@ -96,6 +96,9 @@ struct LibraryBatch
     std::vector<RejectedPhoto> rejected;
     QStringList missing;  // paths whose files are gone: kept, marked missing
     Reason missingReason; // default: file_not_found
+    // Words read from unchanged photos recorded before they were read (PhotoFacts::textRead):
+    // path, keywords, title and description; nothing else changes.
+    std::vector<PhotoFacts> texts;
 };
 
 // Restricts search() to part of the library. Unset members do not filter.
@@ -103,9 +106,11 @@ struct SearchFilter
 {
     QString under;                      // a folder
     QDateTime capturedFrom, capturedTo; // EXIF capture time, inclusive
+    // Only these photos (sorted ids), e.g. those a quoted term matched.
+    std::optional<std::vector<std::int64_t>> onlyIds;
     bool isEmpty() const
     {
-        return under.isEmpty() && !capturedFrom.isValid() && !capturedTo.isValid();
+        return under.isEmpty() && !capturedFrom.isValid() && !capturedTo.isValid() && !onlyIds;
     }
 };
 
@@ -255,6 +260,10 @@ public:
     // The k photos whose current-model embeddings best match `query` (inner product).
     std::vector<SearchHit> search(std::span<const float> query, std::size_t k,
                                   const SearchFilter &filter = {}) const;
+    // Indexed photos whose name, folders, camera or words match the FTS5 expression
+    // (photo_text_query.h), best first, at most `limit`, within `filter`.
+    std::vector<std::int64_t> textMatches(const QString &ftsQuery, std::size_t limit,
+                                          const SearchFilter &filter = {}) const;
 
     // --- maintenance --------------------------------------------------------------------
     // Removes photos (and their vectors) by path, or every photo under a folder; a folder that
@@ -286,6 +295,9 @@ private:
     void noteChanges(std::size_t n);
     void saveNow();
     void requireWritable(const char *what) const;
+    // The ids (sorted) a non-empty filter allows; reads through the search connection.
+    std::vector<std::int64_t> allowedIds(const SearchFilter &filter) const;
+    Catalog &searchCatalogLocked() const; // m_searchCatalogMutex held
 
     QString m_dir;
     LibraryOptions m_options;

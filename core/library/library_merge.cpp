@@ -29,7 +29,8 @@ bool sameRecord(const PhotoRecord &a, const PhotoRecord &b)
     return x.path == y.path && x.size == y.size && x.mtime == y.mtime &&
            x.contentHash == y.contentHash && x.width == y.width && x.height == y.height &&
            x.format == y.format && x.capturedAt == y.capturedAt && x.camera == y.camera &&
-           a.status == b.status && a.reason.code == b.reason.code &&
+           x.keywords == y.keywords && x.title == y.title && x.description == y.description &&
+           x.textRead == y.textRead && a.status == b.status && a.reason.code == b.reason.code &&
            a.reason.text == b.reason.text && a.reason.args == b.reason.args &&
            a.embeddingModel == b.embeddingModel;
 }

@@ -4,6 +4,7 @@
 #include "content_hash.h"
 #include "library_error.h"
 #include "library_test_util.h"
+#include "photo_text_query.h"
 
 #include <QCryptographicHash>
 #include <QTemporaryDir>
@@ -105,6 +106,11 @@ private Q_SLOTS:
         QCOMPARE(c.schemaVersion(), Catalog::latestSchemaVersion());
         QCOMPARE(c.roots().size(), std::size_t(1));
         QCOMPARE(c.searchableCount(QStringLiteral("fixture-model-v1")), 2);
+        // Schema 4: names and folders searchable at once; the words are read by the next run.
+        QCOMPARE(c.textMatches(anyWordsQuery(QStringLiteral("sunset")), 10),
+                 std::vector<std::int64_t>{sunset->id});
+        QVERIFY(!sunset->facts.textRead);
+        QVERIFY(sunset->facts.keywords.isEmpty());
     }
 
     // The committed version-2 catalog opens, and its photos gain their paths relative to
@@ -341,6 +347,82 @@ private Q_SLOTS:
         c.upsertPhoto(fakeFacts(QStringLiteral("/taken/p.jpg")), PhotoStatus::Indexed);
         QVERIFY_THROWS_EXCEPTION(LibraryError, c.moveRoot(other, QStringLiteral("/taken")));
         QCOMPARE(c.moveRoot(other, QStringLiteral("/elsewhere")), 0);
+    }
+
+    // photo_text: file names, folders below the root, camera and the words a file carries,
+    // case- and accent-insensitive, prefixes, phrases; kept right by the triggers whatever
+    // changes a photo (new root, moved root, relocation, removal, words read later).
+    void photoTextIsSearchable()
+    {
+        Catalog c(freshFile());
+        c.addRoot(QStringLiteral("/r"));
+        PhotoFacts paris = fakeFacts(QStringLiteral("/r/2019/Paris trip/IMG_2041.jpg"));
+        paris.camera = QStringLiteral("Canon EOS 5D");
+        const std::int64_t a = c.upsertPhoto(paris, PhotoStatus::Indexed);
+        PhotoFacts beach = fakeFacts(QStringLiteral("/r/holiday/DSC_0001.jpg"));
+        beach.keywords = {QStringLiteral("Zürich"), QStringLiteral("海滩"), QStringLiteral("Sand")};
+        beach.title = QStringLiteral("Evening swim");
+        beach.description = QStringLiteral("Two kids building a sandcastle");
+        beach.textRead = true;
+        const std::int64_t b = c.upsertPhoto(beach, PhotoStatus::Indexed);
+        const std::int64_t other =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/r/IMG_2042.jpg")), PhotoStatus::Indexed);
+        const std::int64_t rejected =
+            c.upsertPhoto(fakeFacts(QStringLiteral("/r/IMG_2041 copy.jpg")), PhotoStatus::Rejected);
+        const auto match = [&](const QString &fts) { return c.textMatches(fts, 100); };
+        using Ids = std::vector<std::int64_t>;
+        QCOMPARE(match(phraseQuery(QStringLiteral("IMG_2041"))), Ids{a}); // not the rejected one
+        QCOMPARE(match(phraseQuery(QStringLiteral("img 2041"))), Ids{a});
+        const auto sorted = [](Ids ids) {
+            std::sort(ids.begin(), ids.end());
+            return ids;
+        };
+        QCOMPARE(sorted(match(anyWordsQuery(QStringLiteral("IMG_20")))), (Ids{a, other}));
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("paris"))), Ids{a});         // a folder
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("canon"))), Ids{a});         // the camera
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("zurich"))), Ids{b});        // accents
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("ZÜRICH"))), Ids{b});        // case
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("海滩"))), Ids{b});          // Chinese keyword
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("sandcastle"))), Ids{b});    // description
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("a photo of the"))), Ids{}); // stop words
+        QCOMPARE(match(phraseQuery(QStringLiteral("kids building"))), Ids{b});
+        QCOMPARE(match(phraseQuery(QStringLiteral("building kids"))), Ids{});
+        QCOMPARE(match(QStringLiteral("\"unclosed")), Ids{}); // bad syntax: nothing, no throw
+        // The file name weighs more than a keyword or a folder.
+        PhotoFacts named = fakeFacts(QStringLiteral("/r/misc/sand.jpg"));
+        const std::int64_t s = c.upsertPhoto(named, PhotoStatus::Indexed);
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("sand"))).front(), s);
+        // Restricted to allowed ids.
+        const Ids allowed{b};
+        QCOMPARE(c.textMatches(anyWordsQuery(QStringLiteral("sand")), 100, &allowed), Ids{b});
+        // A root added inside: the folders are now counted from it.
+        c.addRoot(QStringLiteral("/r/2019"));
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("paris"))), Ids{a});
+        c.addRoot(QStringLiteral("/r/2019/Paris trip"));
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("paris"))), Ids{}); // the root's own name
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("2041"))), Ids{a});
+        // Moved root: words stay; relocation without words read keeps the old ones.
+        QCOMPARE(c.moveRoot(c.rootByPath(QStringLiteral("/r"))->id, QStringLiteral("/m")), 5);
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("sandcastle"))), Ids{b});
+        c.relocatePhoto(b, fakeFacts(QStringLiteral("/m/holiday/renamed.jpg")));
+        QCOMPARE(c.photo(b)->facts.keywords, beach.keywords);
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("renamed"))), Ids{b});
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("DSC_0001"))), Ids{});
+        // Words read later (an old record): setPhotoText changes them and nothing else.
+        QVERIFY(!c.photo(other)->facts.textRead);
+        PhotoFacts words;
+        words.keywords = {QStringLiteral("birthday")};
+        QVERIFY(c.setPhotoText(c.photo(other)->facts.path, words));
+        QVERIFY(c.photo(other)->facts.textRead);
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("birthday"))), Ids{other});
+        QVERIFY(!c.setPhotoText(QStringLiteral("/nowhere.jpg"), words));
+        // Removal takes the text with it.
+        const Ids gone{other};
+        c.removePhotos(gone);
+        QCOMPARE(match(anyWordsQuery(QStringLiteral("birthday"))), Ids{});
+        QCOMPARE(rawInt(c.file(), "SELECT count(*) FROM photo_text"),
+                 rawInt(c.file(), "SELECT count(*) FROM photos"));
+        Q_UNUSED(rejected);
     }
 
     void rootOnlineFromFilesystem()
