@@ -5,6 +5,7 @@
 #include "content_hash.h"
 #include "library.h"
 #include "model_session.h"
+#include "photo_metadata.h"
 #include "preprocess.h"
 
 #include <QDir>
@@ -36,6 +37,9 @@ struct WorkItem
     ScanEntry entry;
     std::optional<PhotoRecord> existing; // its catalog record, when the path is known
     QString root;                        // the root folder it was found under
+    // Unchanged and embedded, but recorded before its words were read (PhotoFacts::textRead):
+    // read them from the file, decode nothing.
+    bool textOnly = false;
 };
 
 // Decoded and ready for the model.
@@ -56,7 +60,8 @@ struct ResultItem
         Rejected,
         Missing,
         Unchanged,
-        RootOffline
+        RootOffline,
+        TextRead
     };
     Kind kind = Kind::Unchanged;
     std::vector<PhotoFacts> facts; // Embedded: the batch; else one
@@ -226,6 +231,9 @@ void IndexingRun::Private::scan(const QStringList &roots, BoundedQueue<WorkItem>
                     const bool settled = existing->status == PhotoStatus::Rejected ||
                                          (existing->status == PhotoStatus::Indexed && current);
                     if (settled && sameFile(*existing, e)) {
+                        if (existing->status == PhotoStatus::Indexed && !existing->facts.textRead)
+                            return work.push({e, std::move(existing), root, true}) &&
+                                   !cancelled.load();
                         results.push({ResultItem::Kind::Unchanged, {}, {}, {}, {}});
                         return !cancelled.load();
                     }
@@ -310,6 +318,15 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
             continue;
         }
         facts.size = bytes.size(); // what was actually read (the file may have changed since)
+        if (item->textOnly) {
+            const PhotoMetadata meta = readPhotoMetadata(bytes);
+            facts.keywords = meta.keywords;
+            facts.title = meta.title;
+            facts.description = meta.description;
+            facts.textRead = true;
+            results.push({ResultItem::Kind::TextRead, {facts}, {}, {}, {}});
+            continue;
+        }
         facts.contentHash = photoContentHashOf(bytes);
 
         // Same bytes as a vector the library already has (this file unchanged but touched, a
@@ -338,6 +355,10 @@ void IndexingRun::Private::decode(BoundedQueue<WorkItem> &work, BoundedQueue<Dec
         facts.format = r.format.toLower();
         facts.capturedAt = r.metadata.capturedAt;
         facts.camera = r.metadata.camera;
+        facts.keywords = r.metadata.keywords;
+        facts.title = r.metadata.title;
+        facts.description = r.metadata.description;
+        facts.textRead = true;
         if (sameAsBefore || twin) {
             results.push({sameAsBefore ? ResultItem::Kind::Touched : ResultItem::Kind::Reuse,
                           {facts},
@@ -465,7 +486,8 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
     sinceRate.start();
     qint64 embeddedAtRate = 0;
     auto commit = [&] {
-        if (pending.indexed.empty() && pending.rejected.empty() && pending.missing.isEmpty())
+        if (pending.indexed.empty() && pending.rejected.empty() && pending.missing.isEmpty() &&
+            pending.texts.empty())
             return;
         d->library.apply(pending);
         pending = LibraryBatch();
@@ -488,6 +510,13 @@ IndexingSummary IndexingRun::run(const QStringList &rootsIn,
             case ResultItem::Kind::Unchanged:
                 ++progress.unchanged;
                 ++progress.done;
+                break;
+            case ResultItem::Kind::TextRead:
+                pending.texts.push_back(std::move(item->facts[0]));
+                ++progress.unchanged;
+                ++progress.done;
+                if (pending.texts.size() >= 256)
+                    commit();
                 break;
             case ResultItem::Kind::RootOffline:
                 // Not indexed now, nothing recorded: the next run with the root back does it.

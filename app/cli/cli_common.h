@@ -52,6 +52,10 @@ int runBench(const QStringList &args);
 // cmd_search.cpp
 int runSearch(const QStringList &args);
 int runSimilar(const QStringList &args);
+int runCalibrate(const QStringList &args);
+int runExplain(const QStringList &args);
+// cmd_duplicates.cpp
+int runDuplicates(const QStringList &args);
 // cmd_index.cpp
 int runIndex(const QStringList &args);
 // cmd_library.cpp

@@ -1,17 +1,21 @@
 #include "search_engine.h"
 
 #include "catalog.h"
+#include "chinese_query.h"
 #include "library.h"
 #include "model_session.h"
+#include "photo_text_query.h"
 
 #include <QRegularExpression>
 #include <QSet>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace imago {
 
@@ -122,9 +126,12 @@ struct SearchEngine::Private
     mutable QueryCache queries;
     mutable std::mutex catalogMutex;
     mutable std::unique_ptr<Catalog> catalog; // read-only, for result details
+    MatchCalibration calibration;
 
     Private(std::shared_ptr<const ModelSession> m, const Library &l, SearchEngineOptions o)
-        : model(std::move(m)), library(l), options(o), cache(o.cacheBytes)
+        : model(std::move(m)), library(l), options(o), cache(o.cacheBytes),
+          calibration(o.calibration ? *o.calibration
+                                    : MatchCalibration::forModelFolder(model->directory()))
     {
     }
 
@@ -164,47 +171,122 @@ struct SearchEngine::Private
         return t.ids;
     }
 
-    SearchResponse vectorSearch(const QString &query, std::span<const float> vector,
-                                const SearchOptions &o, std::int64_t excludeId) const
+    static SearchFilter filterOf(const SearchOptions &o)
     {
-        SearchResponse r;
-        r.query = query;
         SearchFilter filter;
         filter.under = o.under;
         filter.capturedFrom = o.capturedFrom;
         filter.capturedTo = o.capturedTo;
+        return filter;
+    }
+
+    static SearchResult resultOf(const PhotoRecord &rec, float score)
+    {
+        SearchResult s;
+        s.photoId = rec.id;
+        s.path = rec.facts.path;
+        s.score = score;
+        s.width = rec.facts.width;
+        s.height = rec.facts.height;
+        s.format = rec.facts.format;
+        s.capturedAt = rec.facts.capturedAt;
+        return s;
+    }
+
+    static bool formatAllowed(const SearchOptions &o, const QString &format)
+    {
+        if (o.formats.isEmpty())
+            return true;
+        for (const QString &f : o.formats)
+            if (f.compare(format, Qt::CaseInsensitive) == 0)
+                return true;
+        return false;
+    }
+
+    SearchResponse vectorSearch(const QString &query, std::span<const float> vector,
+                                const SearchOptions &o, std::int64_t excludeId,
+                                const SearchFilter &filter) const
+    {
+        SearchResponse r;
+        r.query = query;
         const int top = std::max(1, o.top);
         // Ask for more when a filter applied afterwards (format, self-exclusion) may thin out.
         const std::size_t k =
             std::size_t(top) * (o.formats.isEmpty() ? 1 : 4) + (excludeId ? 1 : 0);
         const auto hits = library.search(vector, k, filter);
-        QSet<QString> formats;
-        for (const auto &f : o.formats)
-            formats.insert(f.toLower());
         std::lock_guard lock(catalogMutex);
         Catalog &c = catalogLocked();
         for (const auto &h : hits) {
             if (h.id == excludeId)
                 continue;
             const auto rec = c.photo(h.id);
-            if (!rec || rec->status != PhotoStatus::Indexed)
+            if (!rec || rec->status != PhotoStatus::Indexed || !formatAllowed(o, rec->facts.format))
                 continue;
-            if (!formats.isEmpty() && !formats.contains(rec->facts.format.toLower()))
-                continue;
-            SearchResult s;
-            s.photoId = h.id;
-            s.path = rec->facts.path;
-            s.score = h.score;
-            s.width = rec->facts.width;
-            s.height = rec->facts.height;
-            s.format = rec->facts.format;
-            s.capturedAt = rec->facts.capturedAt;
+            SearchResult s = resultOf(*rec, h.score);
             s.rankBeforeRerank = int(r.results.size()) + 1;
             r.results.push_back(std::move(s));
             if (int(r.results.size()) >= top)
                 break;
         }
         return r;
+    }
+
+    // Reciprocal rank fusion (Cormack et al. 2009) of the semantic order (r.results as they
+    // stand) with the text matches (best first): each photo scores the sum of 1 / (60 + rank)
+    // over the rankings it is in. Text matches the semantic list lacks are added (their score
+    // is their cosine with `vector`, from the stored embedding) unless `addMissing` is false.
+    // Keeps at most `top`; marks textMatch. Ties keep the semantic order.
+    void fuse(SearchResponse &r, const std::vector<std::int64_t> &textIds,
+              std::span<const float> vector, const SearchOptions &o, bool addMissing) const
+    {
+        constexpr double kRrf = 60;
+        if (textIds.empty())
+            return;
+        std::unordered_map<std::int64_t, std::size_t> textRank;
+        for (std::size_t j = 0; j < textIds.size(); ++j)
+            textRank.emplace(textIds[j], j + 1);
+        std::vector<std::pair<double, SearchResult>> scored;
+        std::unordered_set<std::int64_t> present;
+        for (std::size_t i = 0; i < r.results.size(); ++i) {
+            SearchResult s = r.results[i];
+            double f = 1.0 / (kRrf + double(i + 1));
+            if (const auto it = textRank.find(s.photoId); it != textRank.end()) {
+                f += 1.0 / (kRrf + double(it->second));
+                s.textMatch = true;
+            }
+            present.insert(s.photoId);
+            scored.emplace_back(f, std::move(s));
+        }
+        if (addMissing) {
+            std::lock_guard lock(catalogMutex);
+            Catalog &c = catalogLocked();
+            for (std::size_t j = 0; j < textIds.size(); ++j) {
+                if (present.count(textIds[j]))
+                    continue;
+                const auto rec = c.photo(textIds[j]);
+                if (!rec || rec->status != PhotoStatus::Indexed ||
+                    !formatAllowed(o, rec->facts.format))
+                    continue;
+                float score = 0;
+                if (const auto v = c.embedding(rec->id); v && v->size() == vector.size()) {
+                    double dot = 0;
+                    for (std::size_t x = 0; x < vector.size(); ++x)
+                        dot += double((*v)[x]) * vector[x];
+                    score = float(dot);
+                }
+                SearchResult s = resultOf(*rec, score);
+                s.textMatch = true;
+                scored.emplace_back(1.0 / (kRrf + double(j + 1)), std::move(s));
+            }
+        }
+        std::stable_sort(scored.begin(), scored.end(),
+                         [](const auto &a, const auto &b) { return a.first > b.first; });
+        r.results.clear();
+        for (auto &[f, s] : scored) {
+            if (int(r.results.size()) >= std::max(1, o.top))
+                break;
+            r.results.push_back(std::move(s));
+        }
     }
 
     // Image states of the candidates, from the cache or recomputed (decode + image encoder).
@@ -279,6 +361,8 @@ struct SearchEngine::Private
         for (std::size_t j = 0; j < where.size(); ++j) {
             head[where[j]].matchProbability = scores[j].probability;
             margin[where[j]] = scores[j].logitMatch - scores[j].logitNoMatch;
+            head[where[j]].matchMargin = margin[where[j]];
+            head[where[j]].confident = calibration.confident(margin[where[j]]);
         }
         // Negative terms: drop what the ITM head finds matching them.
         std::vector<bool> drop(n, false);
@@ -308,6 +392,8 @@ struct SearchEngine::Private
         r.reranked = true;
     }
 
+    // Filters, the confident results first (and counted), then the order asked for within
+    // each of the two groups.
     void finish(SearchResponse &r, const SearchOptions &o) const
     {
         if (o.minProbability > 0) {
@@ -315,13 +401,22 @@ struct SearchEngine::Private
                 return !s.matchProbability || *s.matchProbability < o.minProbability;
             });
         }
-        if (o.sort == SearchOptions::Sort::DateNewestFirst)
-            std::stable_sort(r.results.begin(), r.results.end(),
-                             [](const SearchResult &a, const SearchResult &b) {
-                                 if (a.capturedAt.isValid() != b.capturedAt.isValid())
-                                     return a.capturedAt.isValid();
-                                 return a.capturedAt > b.capturedAt;
-                             });
+        for (SearchResult &s : r.results)
+            s.confident = s.confident || s.textMatch;
+        if (o.confidentOnly)
+            std::erase_if(r.results, [](const SearchResult &s) { return !s.confident; });
+        const auto split = std::stable_partition(r.results.begin(), r.results.end(),
+                                                 [](const SearchResult &s) { return s.confident; });
+        r.confidentCount = int(split - r.results.begin());
+        if (o.sort == SearchOptions::Sort::DateNewestFirst) {
+            const auto newestFirst = [](const SearchResult &a, const SearchResult &b) {
+                if (a.capturedAt.isValid() != b.capturedAt.isValid())
+                    return a.capturedAt.isValid();
+                return a.capturedAt > b.capturedAt;
+            };
+            std::stable_sort(r.results.begin(), split, newestFirst);
+            std::stable_sort(split, r.results.end(), newestFirst);
+        }
     }
 };
 
@@ -335,6 +430,11 @@ SearchEngine::SearchEngine(std::shared_ptr<const ModelSession> model, const Libr
 
 SearchEngine::~SearchEngine() = default;
 
+const MatchCalibration &SearchEngine::calibration() const
+{
+    return d->calibration;
+}
+
 std::size_t SearchEngine::cachedStates() const
 {
     return d->cache.size();
@@ -345,17 +445,42 @@ std::size_t SearchEngine::cachedQueries() const
     return d->queries.size();
 }
 
-std::pair<QString, QStringList> SearchEngine::parseQuery(const QString &query)
+ParsedQuery SearchEngine::parseQuery(const QString &query)
 {
-    QStringList positive, negative;
-    for (const QString &word :
-         query.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts)) {
-        if (word.size() > 1 && word.startsWith(QLatin1Char('-')))
-            negative << word.mid(1);
+    ParsedQuery out;
+    QStringList positive;
+    qsizetype i = 0;
+    const qsizetype n = query.size();
+    while (i < n) {
+        while (i < n && query[i].isSpace())
+            ++i;
+        if (i >= n)
+            break;
+        const bool negative = query[i] == QLatin1Char('-') && i + 1 < n && !query[i + 1].isSpace();
+        const qsizetype start = negative ? i + 1 : i;
+        if (query[start] == QLatin1Char('"')) {
+            // "a quoted term", up to the closing quote (or the end of the query)
+            qsizetype close = query.indexOf(QLatin1Char('"'), start + 1);
+            if (close < 0)
+                close = n;
+            const QString term = query.mid(start + 1, close - start - 1).simplified();
+            if (!term.isEmpty())
+                (negative ? out.negatives : out.phrases) << term;
+            i = close + 1;
+            continue;
+        }
+        qsizetype end = start;
+        while (end < n && !query[end].isSpace())
+            ++end;
+        const QString word = query.mid(start, end - start);
+        if (negative)
+            out.negatives << word;
         else
             positive << word;
+        i = end;
     }
-    return {positive.join(QLatin1Char(' ')), negative};
+    out.text = positive.join(QLatin1Char(' '));
+    return out;
 }
 
 SearchResponse
@@ -363,23 +488,92 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
                      const std::function<void(const SearchResponse &)> &onVectorResults,
                      const std::atomic<bool> *cancel) const
 {
-    const auto [text, negatives] = parseQuery(query);
     QStringList warnings;
-    if (text.isEmpty()) {
-        SearchResponse r;
-        r.query = query;
-        r.warnings << QStringLiteral("Nothing to search for: the query has no words");
+    // FLAVA reads English: a Chinese query is translated first (its own words still count
+    // for the photos' text, which may be in Chinese).
+    QString effective = query;
+    QString translated;
+    if (containsHan(query)) {
+        const QueryTranslation t = translateChineseQuery(query);
+        if (t.translated) {
+            effective = t.text;
+            translated = t.text;
+        }
+        if (!t.untranslated.isEmpty())
+            warnings << QStringLiteral("Not translated (not in the dictionary): %1")
+                            .arg(t.untranslated.join(QStringLiteral(", ")));
+    }
+    const ParsedQuery parsed = parseQuery(effective);
+    SearchResponse r;
+    r.query = query;
+    r.translatedQuery = translated;
+    SearchFilter filter = Private::filterOf(options);
+
+    // Quoted terms: only photos whose text holds them all, best text match first.
+    std::vector<std::int64_t> phraseMatches;
+    if (!parsed.phrases.isEmpty()) {
+        QStringList all;
+        for (const QString &p : parsed.phrases)
+            if (const QString q = phraseQuery(p); !q.isEmpty())
+                all << q;
+        if (!all.isEmpty())
+            phraseMatches = d->library.textMatches(all.join(QStringLiteral(" AND ")),
+                                                   std::numeric_limits<std::size_t>::max(), filter);
+        if (phraseMatches.empty()) {
+            r.warnings = warnings;
+            r.warnings << QStringLiteral("No photo's name, folders or keywords hold %1")
+                              .arg(QLatin1Char('"') +
+                                   parsed.phrases.join(QStringLiteral("\", \"")) +
+                                   QLatin1Char('"'));
+            return r;
+        }
+        std::vector<std::int64_t> sorted = phraseMatches;
+        std::sort(sorted.begin(), sorted.end());
+        filter.onlyIds = std::move(sorted);
+    }
+    if (parsed.text.isEmpty()) {
+        if (phraseMatches.empty()) {
+            r.warnings = warnings;
+            r.warnings << QStringLiteral("Nothing to search for: the query has no words");
+            return r;
+        }
+        // Only quoted terms: the photos that hold them, in text order.
+        d->fuse(r, phraseMatches, {}, options, true);
+        r.warnings = warnings;
+        for (std::size_t i = 0; i < r.results.size(); ++i)
+            r.results[i].rankBeforeRerank = int(i) + 1;
+        if (onVectorResults)
+            onVectorResults(r);
+        d->finish(r, options);
         return r;
     }
-    const auto ids = d->tokenize(text, warnings);
+
+    const auto ids = d->tokenize(parsed.text, warnings);
     if (ids.size() <= 2 || std::all_of(ids.begin() + 1, ids.end() - 1, [&](std::int64_t id) {
             return id == d->model->tokenizer().unkId();
         }))
         warnings << QStringLiteral("The model understood none of the query's words: results "
                                    "are not meaningful");
     const auto vector = d->embedQuery(ids);
-    SearchResponse r = d->vectorSearch(query, vector, options, 0);
+    SearchResponse v = d->vectorSearch(query, vector, options, 0, filter);
+    r.results = std::move(v.results);
     r.warnings = warnings;
+    // The words, looked up in the photos' own text (and the untranslated words too).
+    std::vector<std::int64_t> textIds;
+    if (options.textSearch) {
+        QStringList fts;
+        if (const QString q = anyWordsQuery(parsed.text); !q.isEmpty())
+            fts << q;
+        if (!translated.isEmpty())
+            if (const QString q = anyWordsQuery(parseQuery(query).text); !q.isEmpty())
+                fts << q;
+        if (!fts.isEmpty())
+            textIds = d->library.textMatches(fts.join(QStringLiteral(" OR ")),
+                                             std::size_t(std::max(1, options.top)), filter);
+    }
+    d->fuse(r, textIds, vector, options, true);
+    for (std::size_t i = 0; i < r.results.size(); ++i)
+        r.results[i].rankBeforeRerank = int(i) + 1;
     if (cancelled(cancel)) {
         r.cancelled = true;
         return r;
@@ -388,10 +582,14 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
         SearchResponse first = r;
         SearchOptions firstOptions = options;
         firstOptions.minProbability = 0; // nothing is reranked yet
+        firstOptions.confidentOnly = false;
         d->finish(first, firstOptions);
         onVectorResults(first);
     }
-    d->rerank(r, ids, negatives, options, cancel);
+    d->rerank(r, ids, parsed.negatives, options, cancel);
+    // The reranked order fused with the text order again, so that the ITM head cannot push a
+    // photo the words name out of the first places (nothing is added back).
+    d->fuse(r, textIds, vector, options, false);
     r.cancelled = cancelled(cancel);
     d->finish(r, options);
     return r;
@@ -431,8 +629,8 @@ SearchEngine::similar(const QString &photoPath, const QString &text, const Searc
         for (auto &x : q)
             x *= inv;
     }
-    SearchResponse r =
-        d->vectorSearch(text.isEmpty() ? photoPath : photoPath + " + " + text, q, options, rec->id);
+    SearchResponse r = d->vectorSearch(text.isEmpty() ? photoPath : photoPath + " + " + text, q,
+                                       options, rec->id, Private::filterOf(options));
     r.warnings = warnings;
     if (onVectorResults)
         onVectorResults(r);

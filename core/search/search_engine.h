@@ -1,7 +1,22 @@
 // search_engine.h - from typed words (or a photo) to the right photos.
 //
-//   query ─► tokenizer ─► text encoder ─► vector index top K ─► filters ─► ITM rerank of the
-//   top R (image states recomputed for each candidate, cached) ─► results
+//   query ─► (Chinese: translated, chinese_query.h) ─► tokenizer ─► text encoder ─► vector
+//   index top K ─┐
+//                ├─► fused (reciprocal rank) ─► ITM rerank of the top R (image states
+//   words ─► photo_text (names, folders, keywords; FTS5) ─┘   recomputed, cached) ─► fused
+//   again ─► confident matches first ─► results
+//
+// Query syntax: plain words are embedded and also looked up in the photos' own text (file
+// name, folders below the root, camera, keywords, title, description), so a photo whose name
+// or keywords hold the words ranks near the top even when the model knows nothing of them:
+// with n such photos, each appears within the first max(10, 2n) results (a photo at place t
+// of the text ranking has at most t-1 photos of either ranking before it). "A quoted term"
+// is a hard filter on that text; -word and -"two words" drop what the ITM head finds matching
+// them.
+//
+// Confidence: a reranked result is confident when its calibrated match probability
+// (match_calibration.h) is at least one half, or when the query's words name it; confident
+// results come first and are counted (SearchResponse::confidentCount).
 //
 // Results come in two steps: the vector-order list as soon as it exists (onVectorResults),
 // then the reranked list (the return value). Negative terms ("beach -people") drop candidates
@@ -12,6 +27,8 @@
 // (the library's search() and the model are thread-safe; the cache locks itself). A query can
 // be abandoned through `cancel`, checked between stages.
 #pragma once
+
+#include "match_calibration.h"
 
 #include <QDateTime>
 #include <QString>
@@ -43,6 +60,8 @@ struct SearchOptions
         DateNewestFirst
     } sort = Sort::Relevance;
     double negativeThreshold = 0.5; // a candidate matching a "-term" above this is dropped
+    bool confidentOnly = false;     // keep only the confident results (needs rerank > 0)
+    bool textSearch = true;         // also look the words up in the photos' text
 };
 
 struct SearchResult
@@ -51,25 +70,41 @@ struct SearchResult
     QString path;
     float score = 0;                       // cosine similarity to the query
     std::optional<float> matchProbability; // ITM, once reranked
+    std::optional<float> matchMargin;      // its logit margin (match - no match), likewise
     int rankBeforeRerank = 0;              // 1-based position in vector order
     int width = 0, height = 0;
     QString format;
     QDateTime capturedAt;
+    bool textMatch = false; // its name, folders, camera or words hold the query's words
+    bool confident = false; // see the header comment
 };
 
 struct SearchResponse
 {
     QString query;
+    QString translatedQuery; // the English searched, when the query was translated; else empty
     QStringList warnings;
     std::vector<SearchResult> results;
+    int confidentCount = 0; // the first confidentCount results are confident
     bool reranked = false;
     bool cancelled = false;
+};
+
+// A query taken apart (SearchEngine::parseQuery).
+struct ParsedQuery
+{
+    QString text;          // the words to embed
+    QStringList negatives; // -word, -"two words"
+    QStringList phrases;   // "quoted terms": hard filters on the photos' text
 };
 
 struct SearchEngineOptions
 {
     std::size_t cacheBytes = 256u << 20; // ITM image-state cache (memory)
     bool fastDecode = true;
+    // How match probabilities become "confident"; unset: the model folder's calibration file,
+    // else FLAVA's own decision (probability >= 0.5). See match_calibration.h.
+    std::optional<MatchCalibration> calibration;
 };
 
 class SearchEngine
@@ -91,8 +126,12 @@ public:
                            const std::function<void(const SearchResponse &)> &onVectorResults = {},
                            const std::atomic<bool> *cancel = nullptr) const;
 
-    // Splits "beach -people -dog" into the positive text and the negative terms.
-    static std::pair<QString, QStringList> parseQuery(const QString &query);
+    // Splits 'beach "paris 2019" -people -"red car"' into the words to embed, the quoted
+    // terms and the negative terms. An unclosed quote runs to the end of the query.
+    static ParsedQuery parseQuery(const QString &query);
+
+    // What decides "confident" (the options', else the model folder's, else the default).
+    const MatchCalibration &calibration() const;
 
     std::size_t cachedStates() const;
     // Query vectors held for repeated queries (the last 64 distinct token sequences).

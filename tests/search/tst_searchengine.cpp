@@ -232,8 +232,14 @@ private Q_SLOTS:
             QVERIFY(*r.matchProbability >= 0.9f);
 
         const auto parsed = SearchEngine::parseQuery(QStringLiteral("beach  -people -dog  sunset"));
-        QCOMPARE(parsed.first, QStringLiteral("beach sunset"));
-        QCOMPARE(parsed.second, (QStringList{"people", "dog"}));
+        QCOMPARE(parsed.text, QStringLiteral("beach sunset"));
+        QCOMPARE(parsed.negatives, (QStringList{"people", "dog"}));
+        QVERIFY(parsed.phrases.isEmpty());
+        const auto quoted = SearchEngine::parseQuery(
+            QStringLiteral("beach \"paris  2019\" -\"red car\" x-ray - \"IMG_2041"));
+        QCOMPARE(quoted.text, QStringLiteral("beach x-ray -"));
+        QCOMPARE(quoted.phrases, (QStringList{"paris 2019", "IMG_2041"})); // unclosed: to the end
+        QCOMPARE(quoted.negatives, QStringList{"red car"});
     }
 
     void repeatedQueriesComeFromTheCache()
@@ -269,9 +275,13 @@ private Q_SLOTS:
     void unreadableQueryWarns()
     {
         const SearchEngine engine(session, *exact);
-        const auto r = engine.search(QStringLiteral("红色的圆"), SearchOptions{});
+        const auto r = engine.search(QStringLiteral("красный круг"), SearchOptions{});
         QVERIFY(r.warnings.size() >= 1);
         QVERIFY(r.warnings.join(u' ').contains(QStringLiteral("cannot read")));
+        // Chinese is translated first (chinese_query.h), and says what it searched for.
+        const auto zh = engine.search(QStringLiteral("红色的圆"), SearchOptions{});
+        QCOMPARE(zh.translatedQuery, QStringLiteral("red circle"));
+        QVERIFY(!zh.warnings.join(u' ').contains(QStringLiteral("cannot read")));
     }
 
     void similarPhotos()
