@@ -16,6 +16,7 @@
 #include "roots_model.h"
 #include "search_bar.h"
 #include "search_controller.h"
+#include "search_session.h"
 #include "settings_dialog.h"
 #include "thumbnail_loader.h"
 #include "ui_language.h"
@@ -31,6 +32,7 @@
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QFileInfo>
+#include <QHBoxLayout>
 #include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -39,6 +41,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
 #include <QScreen>
 #include <QShortcut>
 #include <QSplitter>
@@ -75,7 +78,7 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
     initResources();
     m_service = new LibraryService(this);
     m_indexing = new IndexingController(m_service, this);
-    m_search = new SearchController(m_service, this);
+    m_session = new SearchSession(m_service, this);
     m_thumbs = new ThumbnailLoader(this);
     m_results = new ResultModel(this);
     m_results->setThumbnailLoader(m_thumbs);
@@ -86,15 +89,8 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
 
     connect(m_service, &LibraryService::opened, this, &MainWindow::onOpened);
     connect(m_service, &LibraryService::openFailed, this, &MainWindow::onOpenFailed);
-    connect(m_search, &SearchController::vectorResultsReady, this, &MainWindow::onVectorResults);
-    connect(m_search, &SearchController::resultsReady, this, &MainWindow::onFinalResults);
-    connect(m_search, &SearchController::failed, this, [this](quint64 ticket, const QString &msg) {
-        if (ticket != 0 && m_search->isBusy())
-            return;
-        m_searchFailed = true;
-        m_searchError = msg;
-        m_reranking = false;
-        m_results->clear();
+    connect(m_session, &SearchSession::resultsChanged, this, &MainWindow::showResults);
+    connect(m_session, &SearchSession::stateChanged, this, [this] {
         updateHeader();
         updatePlaceholder();
     });
@@ -119,8 +115,7 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
         if (!m_watchPending.isEmpty() && m_indexing->start(m_watchPending))
             m_watchPending.clear();
         refreshOverview();
-        if (!m_description.isEmpty())
-            startSearch(m_lastRequest, m_description); // include what was just indexed
+        m_session->rerun(); // include what was just indexed
     });
     connect(m_indexing, &IndexingController::failed, this, [this] {
         m_roots->setBusyPaths({});
@@ -142,8 +137,8 @@ MainWindow::~MainWindow()
     // Order matters: the controllers wait for their work, then the library closes.
     delete m_indexing;
     m_indexing = nullptr;
-    delete m_search;
-    m_search = nullptr;
+    delete m_session;
+    m_session = nullptr;
     delete m_service;
     m_service = nullptr;
 }
@@ -200,7 +195,7 @@ void MainWindow::buildUi()
         m_settings.save();
     });
     connect(m_folders, &FoldersPanel::searchInRequested, this, [this](const QString &folder) {
-        m_scope = folder;
+        m_session->setScope(folder);
         if (!m_searchBar->text().trimmed().isEmpty())
             search(m_searchBar->text());
         else
@@ -212,11 +207,31 @@ void MainWindow::buildUi()
     auto *centerLayout = new QVBoxLayout(center);
     centerLayout->setContentsMargins(0, 8, 0, 0);
     centerLayout->setSpacing(4);
+    auto *headerRow = new QHBoxLayout;
+    headerRow->setContentsMargins(12, 0, 12, 0);
     m_header = new QLabel(center);
-    m_header->setContentsMargins(12, 0, 12, 0);
     m_header->setTextFormat(Qt::PlainText);
+    m_header->setWordWrap(true);
     m_header->setForegroundRole(QPalette::PlaceholderText);
-    centerLayout->addWidget(m_header);
+    headerRow->addWidget(m_header, 1);
+    // "Searched for: dog on beach" - the translation of a Chinese query, to edit and run
+    m_translationButton = new QPushButton(center);
+    m_translationButton->setObjectName(QStringLiteral("translationButton"));
+    m_translationButton->setFlat(true);
+    m_translationButton->hide();
+    connect(m_translationButton, &QPushButton::clicked, this, [this] {
+        m_searchBar->setText(m_session->translatedQuery());
+        focusSearch();
+    });
+    headerRow->addWidget(m_translationButton);
+    // the confident cut-off: the rest of the results on request
+    m_moreButton = new QPushButton(center);
+    m_moreButton->setObjectName(QStringLiteral("showMoreButton"));
+    m_moreButton->hide();
+    connect(m_moreButton, &QPushButton::clicked, this,
+            [this] { m_session->setShowAll(!m_session->showAll()); });
+    headerRow->addWidget(m_moreButton);
+    centerLayout->addLayout(headerRow);
     m_view = new ResultView(center);
     m_view->setThumbnailLoader(m_thumbs);
     m_view->setModel(m_results);
@@ -351,7 +366,7 @@ void MainWindow::changeEvent(QEvent *event)
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     m_indexing->cancel();
-    m_search->cancel();
+    m_session->controller()->cancel();
     m_settings.history = m_searchBar->history();
     m_settings.save();
     QMainWindow::closeEvent(event);
@@ -489,114 +504,68 @@ void MainWindow::search(const QString &rawText)
     m_settings.remember(text);
     m_searchBar->setHistory(m_settings.history);
     m_settings.save();
-    SearchRequest req;
-    req.text = text;
-    startSearch(req, tr("“%1”").arg(text));
+    applySearchSettings();
+    m_session->search(text);
 }
 
 void MainWindow::searchSimilar(const QString &photo, const QString &text)
 {
-    SearchRequest req;
-    req.photo = photo;
-    req.text = text.trimmed();
-    const QString name = QFileInfo(photo).fileName();
-    startSearch(req, req.text.isEmpty() ? tr("photos like %1").arg(name)
-                                        : tr("photos like %1 + “%2”").arg(name, req.text));
+    applySearchSettings();
+    m_session->searchSimilar(photo, text);
 }
 
-void MainWindow::startSearch(const SearchRequest &base, const QString &description)
+void MainWindow::applySearchSettings()
 {
-    m_lastRequest = base;
-    SearchRequest req = base;
-    req.options.top = kResultsShown;
-    req.options.rerank = m_settings.rerankDepth;
-    req.options.minProbability = m_settings.minConfidence;
-    req.options.under = m_scope;
-    m_description = description;
-    m_warnings.clear();
-    m_searchFailed = false;
-    const quint64 ticket = m_search->start(req);
-    if (ticket == 0) {
-        m_searchFailed = true;
-        m_searchError = tr("The library is not open yet.");
-    }
-    m_reranking = ticket != 0;
-    updateHeader();
+    SearchSessionSettings s;
+    s.top = kResultsShown;
+    s.rerank = m_settings.rerankDepth;
+    s.minConfidence = m_settings.minConfidence;
+    m_session->setSettings(s);
 }
 
 void MainWindow::clearSearch()
 {
-    m_search->cancel();
-    m_shownTicket = 0;
-    m_description.clear();
-    m_warnings.clear();
-    m_searchFailed = false;
-    m_reranking = false;
-    m_scope.clear();
-    m_results->clear();
-    updateHeader();
-    updatePlaceholder();
+    m_session->clear();
 }
 
-void MainWindow::onVectorResults(quint64 ticket, const SearchResponse &r)
+void MainWindow::showResults(const std::vector<SearchResult> &results, bool replaces)
 {
-    m_shownTicket = ticket;
-    m_warnings = r.warnings;
-    m_results->setResults(r.results);
-    if (!r.results.empty()) {
-        m_view->setCurrentIndex(m_results->index(0));
-        m_autoSelected = r.results.front().path;
-    }
-    updateHeader();
-    updatePlaceholder();
-}
-
-void MainWindow::onFinalResults(quint64 ticket, const SearchResponse &r)
-{
-    m_reranking = false;
-    m_warnings = r.warnings;
-    if (m_shownTicket == ticket) {
-        // Keep a photo the person picked; a selection we made ourselves moves to the new best.
-        const QString before = selectedPath();
-        m_results->updateResults(r.results);
-        if (!before.isEmpty() && before == m_autoSelected && m_results->rowCount() > 0)
+    if (replaces || m_results->rowCount() == 0) {
+        m_results->setResults(results);
+        if (!results.empty()) {
             m_view->setCurrentIndex(m_results->index(0));
-    } else {
-        m_shownTicket = ticket;
-        m_results->setResults(r.results);
-        if (!r.results.empty()) {
-            m_view->setCurrentIndex(m_results->index(0));
-            m_autoSelected = r.results.front().path;
+            m_autoSelected = results.front().path;
         }
+        return;
     }
-    updateHeader();
-    updatePlaceholder();
+    // Keep a photo the person picked; a selection we made ourselves moves to the new best.
+    const QString before = selectedPath();
+    m_results->updateResults(results);
+    if (!before.isEmpty() && before == m_autoSelected && m_results->rowCount() > 0)
+        m_view->setCurrentIndex(m_results->index(0));
 }
 
 void MainWindow::updateHeader()
 {
     if (!m_header)
         return;
-    QString text;
-    const QLocale loc;
-    if (m_searchFailed) {
-        text = tr("Search failed: %1").arg(m_searchError);
-    } else if (!m_description.isEmpty()) {
-        const int n = m_results->rowCount();
-        if (m_shownTicket == 0)
-            text = tr("Searching for %1…").arg(m_description);
-        else
-            text = tr("%n photo(s) for %1", nullptr, n).arg(m_description);
-        if (m_reranking && m_shownTicket != 0 && m_settings.rerankDepth > 0)
-            text += QStringLiteral(" · ") + tr("refining the order…");
-    }
-    if (!m_scope.isEmpty())
-        text += (text.isEmpty() ? QString() : QStringLiteral(" · ")) +
-                tr("in %1").arg(QDir::toNativeSeparators(m_scope));
-    for (const QString &w : m_warnings)
-        text += QStringLiteral(" · ") + w;
+    const QString text = m_session->headerText();
     m_header->setText(text);
     m_header->setVisible(!text.isEmpty());
+    if (m_session->isCutOff())
+        m_moreButton->setText(tr("Show %n more", nullptr, m_session->hiddenCount()));
+    else if (m_session->showAll() && m_session->confidentCount() > 0)
+        m_moreButton->setText(tr("Only the good matches"));
+    m_moreButton->setVisible(m_session->isCutOff() ||
+                             (m_session->showAll() && m_session->confidentCount() > 0 &&
+                              m_session->confidentCount() < m_session->totalCount()));
+    const QString translated = m_session->translatedQuery();
+    m_translationButton->setVisible(!translated.isEmpty());
+    if (!translated.isEmpty()) {
+        m_translationButton->setText(tr("Edit the English"));
+        m_translationButton->setToolTip(
+            tr("Put “%1” into the search field to change it").arg(translated));
+    }
 }
 
 void MainWindow::updatePlaceholder()
@@ -606,8 +575,8 @@ void MainWindow::updatePlaceholder()
     if (m_service->state() == LibraryService::State::Opening) {
         m_view->setPlaceholderText(tr("Getting ready…"), tr("Loading the model. This takes a few "
                                                             "seconds."));
-    } else if (!m_description.isEmpty() && m_shownTicket != 0 && m_results->rowCount() == 0) {
-        m_view->setPlaceholderText(tr("No photos match %1").arg(m_description),
+    } else if (m_session->isActive() && m_session->hasResults() && m_results->rowCount() == 0) {
+        m_view->setPlaceholderText(tr("No photos match %1").arg(m_session->description()),
                                    m_settings.minConfidence > 0
                                        ? tr("Try other words, or lower the confidence cut-off in "
                                             "the settings.")

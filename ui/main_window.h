@@ -15,6 +15,7 @@
 #include "app_settings.h"
 #include "search_controller.h"
 #include "search_engine.h"
+#include "search_session.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -23,6 +24,7 @@ class QLabel;
 class QStackedWidget;
 class QSplitter;
 class QAction;
+class QPushButton;
 class QMimeData;
 
 namespace imago {
@@ -65,7 +67,8 @@ public:
     // For tests and scripting.
     LibraryService *service() const { return m_service; }
     IndexingController *indexing() const { return m_indexing; }
-    SearchController *searchController() const { return m_search; }
+    SearchController *searchController() const { return m_session->controller(); }
+    SearchSession *searchSession() const { return m_session; }
     SearchBar *searchBar() const { return m_searchBar; }
     ResultModel *resultModel() const { return m_results; }
     ResultView *resultView() const { return m_view; }
@@ -108,9 +111,8 @@ private:
     void downloadModel();
     void onOpened();
     void onOpenFailed(const QString &message);
-    void startSearch(const SearchRequest &request, const QString &description);
-    void onVectorResults(quint64 ticket, const SearchResponse &r);
-    void onFinalResults(quint64 ticket, const SearchResponse &r);
+    void applySearchSettings();
+    void showResults(const std::vector<SearchResult> &results, bool replaces);
     void applyOverview(const LibraryOverview &o);
     void updatePlaceholder();
     void updateHeader();
@@ -125,7 +127,9 @@ private:
 
     LibraryService *m_service = nullptr;
     IndexingController *m_indexing = nullptr;
-    SearchController *m_search = nullptr;
+    // The search on screen (request, scope, results, cut-off); run again when indexing
+    // finishes so new photos show up in it.
+    SearchSession *m_session = nullptr;
     ThumbnailLoader *m_thumbs = nullptr;
     ResultModel *m_results = nullptr;
     RootsModel *m_roots = nullptr;
@@ -138,13 +142,12 @@ private:
     // work); changes seen during a run are indexed right after it.
     FolderWatcher *m_watcher = nullptr;
     QStringList m_watchPending;
-    // The search on screen, run again when indexing finishes so new photos show up in it.
-    SearchRequest m_lastRequest;
     QSplitter *m_splitter = nullptr;
     SearchBar *m_searchBar = nullptr;
     FoldersPanel *m_folders = nullptr;
     ResultView *m_view = nullptr;
     QLabel *m_header = nullptr;
+    QPushButton *m_moreButton = nullptr, *m_translationButton = nullptr;
     DetailPane *m_detail = nullptr;
     IndexingStatusWidget *m_status = nullptr;
     QLabel *m_statusLabel = nullptr;
@@ -152,14 +155,7 @@ private:
     QAction *m_addAction = nullptr, *m_settingsAction = nullptr, *m_quitAction = nullptr,
             *m_confidenceAction = nullptr, *m_aboutAction = nullptr, *m_findAction = nullptr;
 
-    quint64 m_shownTicket = 0; // the query whose results the grid shows
-    QString m_description;     // what the grid shows, e.g. the query
-    QString m_scope;           // "search in this folder"
-    QString m_autoSelected;    // the photo selected by us (not the person) on new results
-    QStringList m_warnings;
-    bool m_searchFailed = false;
-    QString m_searchError;
-    bool m_reranking = false;
+    QString m_autoSelected;            // the photo selected by us (not the person) on new results
     std::int64_t m_indexedPhotos = -1; // from the last overview; -1 unknown
     bool m_overviewBusy = false, m_overviewAgain = false;
     QElapsedTimer m_sinceOverview;

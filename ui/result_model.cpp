@@ -149,6 +149,8 @@ QVariant ResultModel::data(const QModelIndex &index, int role) const
             tip += QLatin1Char('\n') +
                    tr("Match: %1%").arg(QLocale().toString(*r.matchProbability * 100, 'f', 0));
         tip += QLatin1Char('\n') + tr("Similarity: %1").arg(QLocale().toString(r.score, 'f', 3));
+        if (r.textMatch)
+            tip += QLatin1Char('\n') + tr("Its name, folder or keywords hold the words");
         return tip;
     }
     case Qt::DecorationRole:
@@ -176,6 +178,10 @@ QVariant ResultModel::data(const QModelIndex &index, int role) const
         return r.format;
     case ThumbnailFailedRole:
         return m_loader && m_loader->hasFailed(r.path);
+    case TextMatchRole:
+        return r.textMatch;
+    case ConfidentRole:
+        return r.confident;
     default:
         return {};
     }
@@ -201,6 +207,8 @@ QHash<int, QByteArray> ResultModel::roleNames() const
     names.insert(PixelSizeRole, "pixelSize");
     names.insert(FormatRole, "format");
     names.insert(ThumbnailFailedRole, "thumbnailFailed");
+    names.insert(TextMatchRole, "textMatch");
+    names.insert(ConfidentRole, "confident");
     return names;
 }
 

@@ -26,16 +26,19 @@ class ResultModel : public QAbstractListModel
 {
     Q_OBJECT
 public:
-    enum Role {
+    enum Role
+    {
         PathRole = Qt::UserRole + 1,
         PhotoIdRole,
         ScoreRole,       // float cosine similarity
         ProbabilityRole, // float ITM match probability, invalid QVariant until reranked
         RankBeforeRerankRole,
-        CapturedRole, // QDateTime (floating wall-clock time; display as is)
+        CapturedRole,  // QDateTime (floating wall-clock time; display as is)
         PixelSizeRole, // QSize
         FormatRole,
         ThumbnailFailedRole, // bool
+        TextMatchRole,       // bool: its name, folders or keywords hold the query's words
+        ConfidentRole,       // bool: a confident match (search_engine.h)
     };
 
     explicit ResultModel(QObject *parent = nullptr);

@@ -106,6 +106,24 @@ public:
             p->setFont(option.font);
         }
 
+        // a text match: the photo's name, folders or keywords hold the words
+        if (index.data(ResultModel::TextMatchRole).toBool()) {
+            QFont f = option.font;
+            f.setPointSizeF(f.pointSizeF() * 0.85);
+            f.setBold(true);
+            p->setFont(f);
+            const QFontMetrics fm(f);
+            const QString mark = ResultView::tr("name");
+            const QRect b(box.left() + 4, box.top() + 4, fm.horizontalAdvance(mark) + 10,
+                          fm.height() + 2);
+            p->setPen(Qt::NoPen);
+            p->setBrush(pal.color(QPalette::Highlight));
+            p->drawRoundedRect(b, b.height() / 2.0, b.height() / 2.0);
+            p->setPen(pal.color(QPalette::HighlightedText));
+            p->drawText(b, Qt::AlignCenter, mark);
+            p->setFont(option.font);
+        }
+
         const QRect textRect(cell.left() + 4, box.bottom() + 6, cell.width() - 8,
                              option.fontMetrics.height());
         p->setPen(pal.color(selected ? QPalette::Text : QPalette::Text));
@@ -145,7 +163,8 @@ ResultView::ResultView(QWidget *parent) : QListView(parent)
     m_move.setStartValue(0.0);
     m_move.setEndValue(1.0);
     m_move.setEasingCurve(QEasingCurve::OutCubic);
-    connect(&m_move, &QVariantAnimation::valueChanged, viewport(), [this] { viewport()->update(); });
+    connect(&m_move, &QVariantAnimation::valueChanged, viewport(),
+            [this] { viewport()->update(); });
     connect(&m_move, &QVariantAnimation::finished, this, [this] {
         m_from.clear();
         viewport()->update();
@@ -255,8 +274,8 @@ void ResultView::paintEvent(QPaintEvent *event)
     p.setFont(title);
     p.setPen(palette().color(QPalette::Text));
     const QFontMetrics tfm(title);
-    const QRect detailRect = fontMetrics().boundingRect(r, Qt::TextWordWrap | Qt::AlignHCenter,
-                                                        m_placeholderDetail);
+    const QRect detailRect =
+        fontMetrics().boundingRect(r, Qt::TextWordWrap | Qt::AlignHCenter, m_placeholderDetail);
     const int total = tfm.height() + 12 + detailRect.height();
     const QRect t(r.left(), r.center().y() - total / 2, r.width(), tfm.height());
     p.drawText(t, Qt::AlignHCenter | Qt::AlignVCenter, m_placeholderTitle);
