@@ -55,6 +55,127 @@
         <source>not rescored</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Why?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show which parts of the photo make it match the words</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Red: the parts that make it match “%1” (match %2%; hiding the reddest part lowers it by %3 points).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Looking at each part of the photo…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>imago::DuplicatesDialog</name>
+    <message>
+        <source>Duplicates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Imago changes none of your photos unless you ask: “Move to trash” puts files in the desktop&apos;s trash, from where the file manager can restore them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move to trash…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Look again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Looking for copies of the same picture…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not look for duplicates: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Exact copies (%n photo(s))</source>
+        <translation>
+            <numerusform>Exact copies (%n photo)</numerusform>
+            <numerusform>Exact copies (%n photos)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Same picture, resized or re-saved (%n photo(s))</source>
+        <translation>
+            <numerusform>Same picture, resized or re-saved (%n photo)</numerusform>
+            <numerusform>Same picture, resized or re-saved (%n photos)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No copies found: every photo in the library is a picture of its own.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n group(s) of copies, %1 photos in all. Select the ones you do not need.</source>
+        <translation>
+            <numerusform>%n group of copies, %1 photos in all. Select the ones you do not need.</numerusform>
+            <numerusform>%n groups of copies, %1 photos in all. Select the ones you do not need.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) could not be read and were left out.</source>
+        <translation>
+            <numerusform>%n photo could not be read and were left out.</numerusform>
+            <numerusform>%n photos could not be read and were left out.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Move %n photo(s) to the trash?</source>
+        <translation>
+            <numerusform>Move %n photo to the trash?</numerusform>
+            <numerusform>Move %n photos to the trash?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>and %n more</numerusform>
+            <numerusform>and %n more</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You can restore them from the trash.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move to trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>These could not be moved to the trash:</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>imago::FileKind</name>
@@ -557,41 +678,6 @@ Its photos will no longer be found. The files themselves are not touched.</sourc
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>“%1”</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>photos like %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>photos like %1 + “%2”</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Search failed: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Searching for %1…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>%n photo(s) for %1</source>
-        <translation>
-            <numerusform>%n photo for %1</numerusform>
-            <numerusform>%n photos for %1</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>refining the order…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>in %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Getting ready…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -719,6 +805,40 @@ Click Download again to resume.</source>
     </message>
     <message>
         <source>%1 in offline folders (kept)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Moved %n photo(s) to the trash.</source>
+        <translation>
+            <numerusform>Moved %n photo to the trash.</numerusform>
+            <numerusform>Moved %n photos to the trash.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Move to trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find &amp;Duplicates…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Show %n more</source>
+        <translation>
+            <numerusform>Show %n more</numerusform>
+            <numerusform>Show %n more</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Only the good matches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit the English</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put “%1” into the search field to change it</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -866,11 +986,19 @@ Click Download again to resume.</source>
         <source>Similarity: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Its name, folder or keywords hold the words</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>imago::ResultView</name>
     <message>
         <source>No preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>name</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -905,6 +1033,59 @@ This folder cannot be reached (an unplugged drive?). Its photos are kept and can
     </message>
     <message>
         <source>Describe what is in the photo. Put a minus before words to leave them out. Ctrl+F or / to come here, Enter to search, Esc to clear.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>imago::SearchSession</name>
+    <message>
+        <source>“%1”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>photos like %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>photos like %1 + “%2”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The library is not open yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Searching for %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n good match(es) for %1</source>
+        <translation>
+            <numerusform>%n good match for %1</numerusform>
+            <numerusform>%n good matches for %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) for %1</source>
+        <translation>
+            <numerusform>%n photo for %1</numerusform>
+            <numerusform>%n photos for %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>refining the order…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>searched for “%1”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>in %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

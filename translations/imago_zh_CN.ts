@@ -55,6 +55,121 @@
         <source>not rescored</source>
         <translation>未重新评分</translation>
     </message>
+    <message>
+        <source>Why?</source>
+        <translation>为什么？</translation>
+    </message>
+    <message>
+        <source>Show which parts of the photo make it match the words</source>
+        <translation>显示照片的哪些部分与这些词相符</translation>
+    </message>
+    <message>
+        <source>Red: the parts that make it match “%1” (match %2%; hiding the reddest part lowers it by %3 points).</source>
+        <translation>红色：让它与“%1”相符的部分（匹配度 %2%；遮住最红的部分会降低 %3 个百分点）。</translation>
+    </message>
+    <message>
+        <source>Looking at each part of the photo…</source>
+        <translation>正在逐块查看照片…</translation>
+    </message>
+</context>
+<context>
+    <name>imago::DuplicatesDialog</name>
+    <message>
+        <source>Duplicates</source>
+        <translation>重复照片</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Imago changes none of your photos unless you ask: “Move to trash” puts files in the desktop&apos;s trash, from where the file manager can restore them.</source>
+        <translation>除非你要求，Imago 不会改动任何照片：“移到回收站”会把文件放进桌面的回收站，可以在文件管理器中恢复。</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>Move to trash…</source>
+        <translation>移到回收站…</translation>
+    </message>
+    <message>
+        <source>Look again</source>
+        <translation>重新查找</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Looking for copies of the same picture…</source>
+        <translation>正在查找同一张图片的副本…</translation>
+    </message>
+    <message>
+        <source>Could not look for duplicates: %1</source>
+        <translation>无法查找重复照片：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exact copies (%n photo(s))</source>
+        <translation>
+            <numerusform>完全相同的副本（%n 张照片）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Same picture, resized or re-saved (%n photo(s))</source>
+        <translation>
+            <numerusform>同一张图片，经过缩放或重新保存（%n 张照片）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No copies found: every photo in the library is a picture of its own.</source>
+        <translation>没有找到副本：图库中每张照片都是独一无二的。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n group(s) of copies, %1 photos in all. Select the ones you do not need.</source>
+        <translation>
+            <numerusform>%n 组副本，共 %1 张照片。请选择不需要的照片。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) could not be read and were left out.</source>
+        <translation>
+            <numerusform>%n 张照片无法读取，已略过。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Move %n photo(s) to the trash?</source>
+        <translation>
+            <numerusform>要把 %n 张照片移到回收站吗？</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>还有 %n 张</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You can restore them from the trash.</source>
+        <translation>之后可以从回收站恢复。</translation>
+    </message>
+    <message>
+        <source>Move to trash</source>
+        <translation>移到回收站</translation>
+    </message>
+    <message>
+        <source>These could not be moved to the trash:</source>
+        <translation>以下文件无法移到回收站：</translation>
+    </message>
 </context>
 <context>
     <name>imago::FileKind</name>
@@ -556,40 +671,6 @@ Its photos will no longer be found. The files themselves are not touched.</sourc
         <translation>图库尚未打开。</translation>
     </message>
     <message>
-        <source>“%1”</source>
-        <translation>“%1”</translation>
-    </message>
-    <message>
-        <source>photos like %1</source>
-        <translation>与 %1 相似的照片</translation>
-    </message>
-    <message>
-        <source>photos like %1 + “%2”</source>
-        <translation>与 %1 相似且符合“%2”的照片</translation>
-    </message>
-    <message>
-        <source>Search failed: %1</source>
-        <translation>搜索失败：%1</translation>
-    </message>
-    <message>
-        <source>Searching for %1…</source>
-        <translation>正在搜索 %1…</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n photo(s) for %1</source>
-        <translation>
-            <numerusform>%1：%n 张照片</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>refining the order…</source>
-        <translation>正在优化排序…</translation>
-    </message>
-    <message>
-        <source>in %1</source>
-        <translation>范围：%1</translation>
-    </message>
-    <message>
         <source>Getting ready…</source>
         <translation>正在准备…</translation>
     </message>
@@ -716,6 +797,38 @@ Click Download again to resume.</source>
     <message>
         <source>%1 in offline folders (kept)</source>
         <translation>%1 张在离线文件夹中（已保留）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Moved %n photo(s) to the trash.</source>
+        <translation>
+            <numerusform>已把 %n 张照片移到回收站。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Move to trash</source>
+        <translation>移到回收站</translation>
+    </message>
+    <message>
+        <source>Find &amp;Duplicates…</source>
+        <translation>查找重复照片(&amp;D)…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Show %n more</source>
+        <translation>
+            <numerusform>再显示 %n 张</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Only the good matches</source>
+        <translation>只看可靠的匹配</translation>
+    </message>
+    <message>
+        <source>Edit the English</source>
+        <translation>修改英文</translation>
+    </message>
+    <message>
+        <source>Put “%1” into the search field to change it</source>
+        <translation>把“%1”放进搜索框以便修改</translation>
     </message>
 </context>
 <context>
@@ -862,12 +975,20 @@ Click Download again to resume.</source>
         <source>Similarity: %1</source>
         <translation>相似度：%1</translation>
     </message>
+    <message>
+        <source>Its name, folder or keywords hold the words</source>
+        <translation>它的文件名、文件夹或关键词包含这些词</translation>
+    </message>
 </context>
 <context>
     <name>imago::ResultView</name>
     <message>
         <source>No preview</source>
         <translation>无预览</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>名称</translation>
     </message>
 </context>
 <context>
@@ -902,6 +1023,57 @@ This folder cannot be reached (an unplugged drive?). Its photos are kept and can
     <message>
         <source>Describe what is in the photo. Put a minus before words to leave them out. Ctrl+F or / to come here, Enter to search, Esc to clear.</source>
         <translation>描述照片中的内容。在词前加减号可排除该词。按 Ctrl+F 或 / 跳到这里，回车搜索，Esc 清除。</translation>
+    </message>
+</context>
+<context>
+    <name>imago::SearchSession</name>
+    <message>
+        <source>“%1”</source>
+        <translation>“%1”</translation>
+    </message>
+    <message>
+        <source>photos like %1</source>
+        <translation>与 %1 相似的照片</translation>
+    </message>
+    <message>
+        <source>photos like %1 + “%2”</source>
+        <translation>与 %1 相似并且“%2”的照片</translation>
+    </message>
+    <message>
+        <source>The library is not open yet.</source>
+        <translation>图库尚未打开。</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>搜索失败：%1</translation>
+    </message>
+    <message>
+        <source>Searching for %1…</source>
+        <translation>正在搜索 %1…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n good match(es) for %1</source>
+        <translation>
+            <numerusform>%1 有 %n 个可靠匹配</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) for %1</source>
+        <translation>
+            <numerusform>%1 共 %n 张照片</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>refining the order…</source>
+        <translation>正在优化排序…</translation>
+    </message>
+    <message>
+        <source>searched for “%1”</source>
+        <translation>搜索：%1</translation>
+    </message>
+    <message>
+        <source>in %1</source>
+        <translation>位于 %1</translation>
     </message>
 </context>
 <context>

@@ -1,14 +1,20 @@
 #include "detail_pane.h"
 
 #include "image_decoder.h"
+#include "library_service.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QEvent>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QPainter>
 #include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -34,6 +40,29 @@ DetailPane::DetailPane(QThreadPool *pool, QWidget *parent) : QWidget(parent), m_
     m_image->setMinimumWidth(160);
     m_image->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     layout->addWidget(m_image);
+
+    auto *whyRow = new QHBoxLayout;
+    m_why = new QPushButton(this);
+    m_why->setObjectName(QStringLiteral("whyButton"));
+    m_why->setCheckable(true);
+    whyRow->addWidget(m_why);
+    m_whyProgress = new QProgressBar(this);
+    m_whyProgress->setTextVisible(false);
+    m_whyProgress->setMaximumHeight(8);
+    m_whyProgress->hide();
+    whyRow->addWidget(m_whyProgress, 1);
+    whyRow->addStretch(0);
+    layout->addLayout(whyRow);
+    m_whyNote = new QLabel(this);
+    m_whyNote->setWordWrap(true);
+    m_whyNote->setForegroundRole(QPalette::PlaceholderText);
+    m_whyNote->hide();
+    layout->addWidget(m_whyNote);
+    connect(m_why, &QPushButton::toggled, this, [this](bool on) {
+        if (on && !currentExplanation() && !m_explaining)
+            explainCurrent();
+        fill();
+    });
 
     m_name = new QLabel(this);
     QFont f = m_name->font();
@@ -79,6 +108,8 @@ void DetailPane::retranslate()
     m_cameraLabel->setText(tr("Camera"));
     m_scoreLabel->setText(tr("Similarity"));
     m_matchLabel->setText(tr("Match"));
+    m_why->setText(tr("Why?"));
+    m_why->setToolTip(tr("Show which parts of the photo make it match the words"));
     fill();
 }
 
@@ -123,6 +154,76 @@ PhotoPreview DetailPane::loadPreview(const QString &path, int maxSide)
     return out;
 }
 
+QString DetailPane::explanationKey() const
+{
+    return m_result ? m_result->path + QLatin1Char('\n') + m_query : QString();
+}
+
+void DetailPane::setQuery(const QString &text)
+{
+    m_query = text.trimmed();
+    fill();
+}
+
+const MatchExplanation *DetailPane::currentExplanation() const
+{
+    const auto it = m_explained.constFind(explanationKey());
+    return it == m_explained.cend() ? nullptr : &*it;
+}
+
+bool DetailPane::isShowingHeatMap() const
+{
+    return m_why->isChecked() && currentExplanation() && m_preview && !m_preview->image.isNull();
+}
+
+bool DetailPane::explainCurrent()
+{
+    if (!m_result || m_query.isEmpty() || !m_service)
+        return false;
+    if (currentExplanation()) {
+        m_why->setChecked(true);
+        return true;
+    }
+    const QString key = explanationKey(), path = m_result->path, text = m_query;
+    const quint64 ticket = ++m_explainTicket;
+    m_explaining = true;
+    m_whyProgress->setRange(0, 0);
+    m_whyProgress->show();
+    QPointer<DetailPane> self(this);
+    auto progress = [self, ticket](int done, int total) {
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, ticket, done, total] {
+                if (self && ticket == self->m_explainTicket) {
+                    self->m_whyProgress->setRange(0, total);
+                    self->m_whyProgress->setValue(done);
+                }
+            },
+            Qt::QueuedConnection);
+    };
+    m_service->explain(path, text, 4, progress, std::make_shared<std::atomic<bool>>(false))
+        .then(this,
+              [this, key, path, ticket](const MatchExplanation &e) {
+                  m_explained.insert(key, e);
+                  if (ticket == m_explainTicket) {
+                      m_explaining = false;
+                      m_whyProgress->hide();
+                  }
+                  fill();
+                  Q_EMIT explanationReady(path);
+              })
+        .onFailed(this, [this, path, ticket](const std::exception &e) {
+            if (ticket == m_explainTicket) {
+                m_explaining = false;
+                m_whyProgress->hide();
+                m_why->setChecked(false);
+            }
+            Q_EMIT explanationFailed(path, exceptionMessage(e));
+        });
+    m_why->setChecked(true);
+    return true;
+}
+
 void DetailPane::showResult(const std::optional<SearchResult> &result)
 {
     if (result && m_result && result->path == m_result->path) {
@@ -132,6 +233,8 @@ void DetailPane::showResult(const std::optional<SearchResult> &result)
     }
     m_result = result;
     m_preview.reset();
+    if (!currentExplanation() && result && m_result && !m_explaining)
+        m_why->setChecked(false);
     const quint64 ticket = ++m_ticket;
     fill();
     if (!result)
@@ -157,6 +260,21 @@ void DetailPane::updatePixmap()
     QPixmap pm = QPixmap::fromImage(m_preview->image.scaled(
         (avail * dpr).boundedTo(m_preview->image.size()).expandedTo(QSize(1, 1)),
         Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    if (isShowingHeatMap()) {
+        // Red where the photo matches the words: each cell's drop in match probability,
+        // relative to the largest drop; cells that do not matter stay clear.
+        const MatchExplanation &e = *currentExplanation();
+        const float top = std::max(1e-6f, *std::max_element(e.grid.begin(), e.grid.end()));
+        QPainter p(&pm);
+        p.setPen(Qt::NoPen);
+        const double w = pm.width() / dpr, h = pm.height() / dpr;
+        for (int r = 0; r < e.rows; ++r)
+            for (int c = 0; c < e.cols; ++c) {
+                const float heat = std::clamp(e.at(r, c) / top, 0.0f, 1.0f);
+                p.setBrush(QColor(230, 30, 20, int(175 * heat)));
+                p.drawRect(QRectF(c * w / e.cols, r * h / e.rows, w / e.cols, h / e.rows));
+            }
+    }
     pm.setDevicePixelRatio(dpr);
     m_image->setPixmap(pm);
 }
@@ -197,14 +315,28 @@ void DetailPane::fill()
 
     m_camera->setText(m_preview ? (m_preview->camera.isEmpty() ? tr("unknown") : m_preview->camera)
                                 : tr("…"));
-    m_score->setText(r.rankBeforeRerank > 0
-                         ? tr("%1 (rank %2 before rerank)")
-                               .arg(loc.toString(r.score, 'f', 3))
-                               .arg(r.rankBeforeRerank)
-                         : loc.toString(r.score, 'f', 3));
+    m_score->setText(r.rankBeforeRerank > 0 ? tr("%1 (rank %2 before rerank)")
+                                                  .arg(loc.toString(r.score, 'f', 3))
+                                                  .arg(r.rankBeforeRerank)
+                                            : loc.toString(r.score, 'f', 3));
     m_match->setText(r.matchProbability
                          ? tr("%1%").arg(loc.toString(*r.matchProbability * 100, 'f', 1))
                          : tr("not rescored"));
+    const bool canExplain = !m_query.isEmpty() && m_service;
+    m_why->setVisible(canExplain);
+    const MatchExplanation *e = currentExplanation();
+    m_whyNote->setVisible(canExplain && m_why->isChecked() && (e || m_explaining));
+    if (e)
+        m_whyNote->setText(
+            tr("Red: the parts that make it match “%1” (match %2%; hiding the reddest part "
+               "lowers it by %3 points).")
+                .arg(e->translatedText.isEmpty() ? m_query : e->translatedText)
+                .arg(loc.toString(e->matchProbability * 100, 'f', 0))
+                .arg(loc.toString(
+                    100 * std::max(0.0f, *std::max_element(e->grid.begin(), e->grid.end())), 'f',
+                    0)));
+    else if (m_explaining)
+        m_whyNote->setText(tr("Looking at each part of the photo…"));
     updatePixmap();
 }
 

@@ -1,8 +1,10 @@
 #include "library_service.h"
 
 #include "catalog.h"
+#include "duplicate_finder.h"
 #include "library.h"
 #include "library_error.h"
+#include "match_explainer.h"
 #include "runtime.h"
 #include "search_engine.h"
 
@@ -25,6 +27,7 @@ struct OpenedLibrary
     bool readOnly = false;
     QString catalogFile;
     const SearchEngine *engine = nullptr;
+    const Library *library = nullptr;
     QString warning;
 };
 
@@ -59,6 +62,7 @@ LibraryService::~LibraryService()
 {
     ++m_generation;
     m_engine = nullptr;
+    m_searchLibrary = nullptr;
     QPromise<void> done;
     QFuture<void> f = done.future();
     done.start();
@@ -110,6 +114,7 @@ void LibraryService::open(const QString &libraryDir, const ModelChoice &choice)
         Q_EMIT aboutToClose();
     const quint64 generation = ++m_generation;
     m_engine = nullptr;
+    m_searchLibrary = nullptr;
     m_model.reset();
     m_error.clear();
     m_readOnly = false;
@@ -175,6 +180,7 @@ void LibraryService::open(const QString &libraryDir, const ModelChoice &choice)
                           m_ownedEngine = std::make_unique<SearchEngine>(model, *m_library);
                           out.catalogFile = m_library->catalogFile();
                           out.engine = m_ownedEngine.get();
+                          out.library = m_library.get();
                           promise->addResult(out);
                       } catch (...) {
                           m_ownedEngine.reset();
@@ -191,6 +197,7 @@ void LibraryService::open(const QString &libraryDir, const ModelChoice &choice)
                                 m_readOnly = o.readOnly;
                                 m_catalogFile = o.catalogFile;
                                 m_engine = o.engine;
+                                m_searchLibrary = o.library;
                                 if (!o.warning.isEmpty())
                                     qCWarning(lcUi) << "library opened read-only:" << o.warning;
                                 setState(State::Open);
@@ -226,6 +233,28 @@ QFuture<LibraryOverview> LibraryService::overview()
             o.rejectedFiles.push_back({p.facts.path, p.reason});
         });
         return o;
+    });
+}
+
+QFuture<DuplicateReport> LibraryService::findDuplicates()
+{
+    const Library *library = isOpen() ? m_searchLibrary : nullptr;
+    return QtConcurrent::run(&m_searchPool, [library] {
+        if (!library)
+            throw std::runtime_error("the library is not open");
+        return imago::findDuplicates(*library);
+    });
+}
+
+QFuture<MatchExplanation> LibraryService::explain(const QString &photo, const QString &text,
+                                                  int grid, std::function<void(int, int)> progress,
+                                                  std::shared_ptr<std::atomic<bool>> cancel)
+{
+    const auto model = isOpen() ? m_model : nullptr;
+    return QtConcurrent::run(&m_searchPool, [=] {
+        if (!model)
+            throw std::runtime_error("the library is not open");
+        return explainMatch(*model, photo, text, grid, grid, progress, cancel.get());
     });
 }
 

@@ -23,6 +23,8 @@
 // is opened read-only: searching works, indexing is refused (isReadOnly()).
 #pragma once
 
+#include "duplicate_finder.h"
+#include "match_explainer.h"
 #include "model_session.h"
 #include "reason.h"
 
@@ -34,8 +36,10 @@
 #include <QThread>
 #include <QThreadPool>
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -121,6 +125,12 @@ public:
 
     // Roots, counts and rejected files, read on the I/O pool.
     QFuture<LibraryOverview> overview();
+    // Groups of copies of the same picture (duplicate_finder.h), on the search pool.
+    QFuture<DuplicateReport> findDuplicates();
+    // "Why this photo?" (match_explainer.h) on the search pool; `progress` is called there.
+    QFuture<MatchExplanation> explain(const QString &photo, const QString &text, int grid,
+                                      std::function<void(int, int)> progress,
+                                      std::shared_ptr<std::atomic<bool>> cancel);
 
 Q_SIGNALS:
     void stateChanged(imago::LibraryService::State state);
@@ -147,6 +157,7 @@ private:
     bool m_readOnly = false;
     std::shared_ptr<const ModelSession> m_model;
     const SearchEngine *m_engine = nullptr;
+    const Library *m_searchLibrary = nullptr; // for the search pool's read-only jobs
 
     // library thread
     std::unique_ptr<Library> m_library;

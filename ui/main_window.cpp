@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include "detail_pane.h"
+#include "duplicates_dialog.h"
 #include "first_run_page.h"
 #include "folder_watcher.h"
 #include "folders_panel.h"
@@ -249,6 +250,7 @@ void MainWindow::buildUi()
     connect(m_results, &QAbstractItemModel::layoutChanged, this, &MainWindow::currentResultChanged);
 
     m_detail = new DetailPane(m_service->ioPool(), m_splitter);
+    m_detail->setExplainService(m_service);
     m_detail->setMinimumWidth(240);
 
     m_splitter->addWidget(m_folders);
@@ -292,6 +294,8 @@ void MainWindow::buildUi()
                                              QString(), this, &MainWindow::openSettings);
     m_settingsAction->setShortcut(QKeySequence::Preferences);
     m_settingsAction->setMenuRole(QAction::PreferencesRole);
+    m_duplicatesAction = m_fileMenu->addAction(QIcon::fromTheme(QStringLiteral("edit-copy")),
+                                               QString(), this, &MainWindow::openDuplicates);
     m_fileMenu->addSeparator();
     m_quitAction = m_fileMenu->addAction(QString(), this, &QWidget::close);
     m_quitAction->setShortcut(QKeySequence::Quit);
@@ -331,12 +335,44 @@ void MainWindow::buildUi()
     statusBar()->setSizeGripEnabled(true);
 }
 
+DuplicatesDialog *MainWindow::openDuplicates()
+{
+    if (!m_service->isOpen())
+        return nullptr;
+    if (m_duplicates) {
+        m_duplicates->raise();
+        m_duplicates->activateWindow();
+        return m_duplicates;
+    }
+    m_duplicates = new DuplicatesDialog(m_service, this);
+    m_duplicates->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_duplicates, &DuplicatesDialog::showInFolderRequested, this,
+            &MainWindow::showInFileManager);
+    connect(m_duplicates, &DuplicatesDialog::trashed, this, [this](const QStringList &paths) {
+        // Gone from the disk by the person's wish: gone from the library too.
+        m_service->post([paths](Library &lib) { return lib.forget(paths).photos; })
+            .then(this,
+                  [this](int photos) {
+                      statusBar()->showMessage(
+                          tr("Moved %n photo(s) to the trash.", nullptr, photos), 6000);
+                      refreshOverview();
+                      m_session->rerun();
+                  })
+            .onFailed(this, [this](const std::exception &e) {
+                QMessageBox::warning(this, tr("Move to trash"), exceptionMessage(e));
+            });
+    });
+    m_duplicates->show();
+    return m_duplicates;
+}
+
 void MainWindow::retranslate()
 {
     setWindowTitle(tr("Imago"));
     m_fileMenu->setTitle(tr("&Library"));
     m_addAction->setText(tr("&Add Folder…"));
     m_settingsAction->setText(tr("&Settings…"));
+    m_duplicatesAction->setText(tr("Find &Duplicates…"));
     m_quitAction->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
     m_findAction->setText(tr("&Find"));
@@ -505,12 +541,14 @@ void MainWindow::search(const QString &rawText)
     m_searchBar->setHistory(m_settings.history);
     m_settings.save();
     applySearchSettings();
+    m_detail->setQuery(SearchEngine::parseQuery(text).text);
     m_session->search(text);
 }
 
 void MainWindow::searchSimilar(const QString &photo, const QString &text)
 {
     applySearchSettings();
+    m_detail->setQuery(SearchEngine::parseQuery(text).text);
     m_session->searchSimilar(photo, text);
 }
 
@@ -525,6 +563,7 @@ void MainWindow::applySearchSettings()
 
 void MainWindow::clearSearch()
 {
+    m_detail->setQuery(QString());
     m_session->clear();
 }
 
@@ -543,6 +582,7 @@ void MainWindow::showResults(const std::vector<SearchResult> &results, bool repl
     m_results->updateResults(results);
     if (!before.isEmpty() && before == m_autoSelected && m_results->rowCount() > 0)
         m_view->setCurrentIndex(m_results->index(0));
+    currentResultChanged(); // its scores changed (the rerank), even where its row did not
 }
 
 void MainWindow::updateHeader()

@@ -19,6 +19,7 @@
 
 #include <QElapsedTimer>
 #include <QMainWindow>
+#include <QPointer>
 
 class QLabel;
 class QStackedWidget;
@@ -30,6 +31,7 @@ class QMimeData;
 namespace imago {
 
 class DetailPane;
+class DuplicatesDialog;
 class FirstRunPage;
 class FoldersPanel;
 class ModelDownloader;
@@ -91,6 +93,9 @@ public Q_SLOTS:
     void refreshOverview();
     // The library folder `folder` is now at `newPath`: re-pointed, nothing re-embedded.
     void locateFolder(const QString &folder, const QString &newPath);
+    // Library > Find Duplicates: the groups of copies (one dialog; raised when open). Null
+    // when no library is open.
+    DuplicatesDialog *openDuplicates();
 
 Q_SIGNALS:
     void overviewRefreshed();
@@ -149,11 +154,13 @@ private:
     QLabel *m_header = nullptr;
     QPushButton *m_moreButton = nullptr, *m_translationButton = nullptr;
     DetailPane *m_detail = nullptr;
+    QPointer<DuplicatesDialog> m_duplicates;
     IndexingStatusWidget *m_status = nullptr;
     QLabel *m_statusLabel = nullptr;
     QMenu *m_fileMenu = nullptr, *m_viewMenu = nullptr, *m_helpMenu = nullptr;
     QAction *m_addAction = nullptr, *m_settingsAction = nullptr, *m_quitAction = nullptr,
-            *m_confidenceAction = nullptr, *m_aboutAction = nullptr, *m_findAction = nullptr;
+            *m_confidenceAction = nullptr, *m_duplicatesAction = nullptr, *m_aboutAction = nullptr,
+            *m_findAction = nullptr;
 
     QString m_autoSelected;            // the photo selected by us (not the person) on new results
     std::int64_t m_indexedPhotos = -1; // from the last overview; -1 unknown

@@ -1,6 +1,8 @@
 // The whole window with real parts: a real library in a temporary folder, the trained toy
 // FLAVA from ../shared/flava-toy, the evaluation photos. Offscreen.
 #include "app_settings.h"
+#include "detail_pane.h"
+#include "duplicates_dialog.h"
 #include "first_run_page.h"
 #include "indexing_controller.h"
 #include "library_service.h"
@@ -10,18 +12,22 @@
 #include "roots_model.h"
 #include "search_bar.h"
 #include "search_controller.h"
+#include "search_session.h"
 #include "ui_language.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QImage>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QTreeWidget>
 #include <QUrl>
 
 using namespace imago;
@@ -52,6 +58,17 @@ private:
     qint64 m_worst = 0;
 };
 
+// IMAGO_SCREENSHOTS=DIR: the test saves what the window shows at its checkpoints (run it under
+// xvfb-run with QT_QPA_PLATFORM=xcb for the real look).
+void screenshot(QWidget *w, const char *name)
+{
+    const QString dir = qEnvironmentVariable("IMAGO_SCREENSHOTS");
+    if (dir.isEmpty())
+        return;
+    QTest::qWait(300); // thumbnails and repaints
+    w->grab().save(dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".png"));
+}
+
 void drop(QWidget *target, const QStringList &paths)
 {
     QMimeData mime;
@@ -81,6 +98,7 @@ public:
         qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
         qputenv("XDG_CACHE_HOME", home.filePath(QStringLiteral("cache")).toUtf8());
         qputenv("XDG_DATA_HOME", home.filePath(QStringLiteral("data")).toUtf8());
+        QDir().mkpath(home.filePath(QStringLiteral("data"))); // the trash goes there
         qputenv("IMAGO_MODEL_DIR", home.filePath(QStringLiteral("no-model")).toUtf8());
     }
 
@@ -91,6 +109,7 @@ private Q_SLOTS:
     void chineseUi();
     void newPhotosInAWatchedFolderAreIndexed();
     void offlineFolderIsLocated();
+    void namesCutOffDuplicatesAndWhy();
 
 private:
     QTemporaryDir m_dir;
@@ -294,6 +313,135 @@ void tst_MainWindow::offlineFolderIsLocated()
                     .data(ResultModel::PathRole)
                     .toString()
                     .startsWith(after + '/'));
+}
+
+// Names and folders find photos (marked in the grid); the confident cut-off with "Show N
+// more"; a Chinese query with the English it became; the duplicates dialog, moving a copy to
+// the trash (and out of the library); "Why?" heat maps.
+void tst_MainWindow::namesCutOffDuplicatesAndWhy()
+{
+    QTemporaryDir photos;
+    const QString root = QDir::cleanPath(photos.path());
+    const QString images = kToy + QStringLiteral("/eval/images/");
+    QStringList copied;
+    for (const QString &name : QDir(images).entryList(QDir::Files, QDir::Name).mid(0, 40)) {
+        QVERIFY(QFile::copy(images + name, root + QLatin1Char('/') + name));
+        copied << name;
+    }
+    QVERIFY(QFile::copy(images + QStringLiteral("toy_041.jpg"), root + "/IMG_2041.jpg"));
+    QVERIFY(QDir().mkpath(root + "/backup"));
+    QVERIFY(QFile::copy(images + copied[3], root + "/backup/" + copied[3]));
+    QImage near(images + copied[4]);
+    QVERIFY(near.scaled(near.size() * 0.6, Qt::IgnoreAspectRatio, Qt::SmoothTransformation)
+                .save(root + "/small copy.jpg", "JPEG", 70));
+
+    MainWindowOptions o;
+    o.libraryDir = m_dir.filePath(QStringLiteral("lib-hybrid"));
+    o.modelDir = kToy;
+    MainWindow w(o);
+    w.settings().rerankDepth = 20;
+    w.resize(1280, 800);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTRY_VERIFY_WITH_TIMEOUT(w.service()->isOpen(), 20000);
+    QSignalSpy finished(w.indexing(), &IndexingController::finished);
+    w.addPaths({root});
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+
+    // The cut-off: the good matches, then the rest behind a button.
+    SearchSession *session = w.searchSession();
+    QSignalSpy results(w.searchController(), &SearchController::resultsReady);
+    w.search(QStringLiteral("a red circle"));
+    QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 20000);
+    QTRY_VERIFY(!session->isReranking());
+    auto *more = w.findChild<QPushButton *>(QStringLiteral("showMoreButton"));
+    QVERIFY(more);
+    const int good = session->confidentCount();
+    QVERIFY2(good > 0 && good < session->totalCount(), qPrintable(w.resultsHeaderText()));
+    QCOMPARE(w.resultModel()->rowCount(), good);
+    QVERIFY(w.resultsHeaderText().contains(QStringLiteral("good match")));
+    QVERIFY(more->isVisible());
+    QVERIFY(more->text().contains(QString::number(session->totalCount() - good)));
+    for (int i = 0; i < good; ++i)
+        QVERIFY(w.resultModel()->index(i).data(ResultModel::ConfidentRole).toBool());
+    screenshot(&w, "cut-off");
+    more->click();
+    QCOMPARE(w.resultModel()->rowCount(), session->totalCount());
+    QVERIFY(!w.resultModel()->index(good).data(ResultModel::ConfidentRole).toBool());
+    more->click(); // back to the good ones
+    QCOMPARE(w.resultModel()->rowCount(), good);
+
+    // "Why?": the heat map of the selected photo for these words.
+    w.resultView()->setCurrentIndex(w.resultModel()->index(0));
+    DetailPane *detail = w.detailPane();
+    QTRY_COMPARE(detail->currentPath(),
+                 w.resultModel()->index(0).data(ResultModel::PathRole).toString());
+    QSignalSpy explained(detail, &DetailPane::explanationReady);
+    auto *why = detail->findChild<QPushButton *>(QStringLiteral("whyButton"));
+    QVERIFY(why && why->isVisible());
+    why->click();
+    QTRY_COMPARE_WITH_TIMEOUT(explained.count(), 1, 30000);
+    QVERIFY(detail->currentExplanation());
+    QCOMPARE(detail->currentExplanation()->grid.size(), std::size_t(16));
+    QTRY_VERIFY(detail->isShowingHeatMap());
+    screenshot(&w, "why");
+    why->click();
+    QVERIFY(!detail->isShowingHeatMap());
+    why->click(); // cached: no second computation
+    QVERIFY(detail->isShowingHeatMap());
+    QCOMPARE(explained.count(), 1);
+
+    // A file name the model cannot read: first, and marked.
+    results.clear();
+    w.search(QStringLiteral("IMG_2041"));
+    QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 20000);
+    QCOMPARE(QFileInfo(w.resultModel()->index(0).data(ResultModel::PathRole).toString()).fileName(),
+             QStringLiteral("IMG_2041.jpg"));
+    QVERIFY(w.resultModel()->index(0).data(ResultModel::TextMatchRole).toBool());
+    QVERIFY(!w.resultModel()->index(1).data(ResultModel::TextMatchRole).toBool() ||
+            w.resultModel()->rowCount() == 1);
+    screenshot(&w, "text-match");
+
+    // Chinese: searched in English, which the person can take into the field to edit.
+    results.clear();
+    w.search(QStringLiteral("红色的圆形"));
+    QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 20000);
+    QCOMPARE(session->translatedQuery(), QStringLiteral("red circle"));
+    QVERIFY(w.resultsHeaderText().contains(QStringLiteral("“red circle”")));
+    auto *english = w.findChild<QPushButton *>(QStringLiteral("translationButton"));
+    QVERIFY(english && english->isVisible());
+    screenshot(&w, "chinese");
+    english->click();
+    QCOMPARE(w.searchBar()->text(), QStringLiteral("red circle"));
+
+    // Duplicates: the exact copy and the near copy, each with its original.
+    DuplicatesDialog *dialog = w.openDuplicates();
+    QVERIFY(dialog);
+    QSignalSpy found(dialog, &DuplicatesDialog::groupsFound);
+    QTRY_COMPARE_WITH_TIMEOUT(found.count(), 1, 60000);
+    QCOMPARE(found.at(0).at(0).toInt(), 2);
+    QStringList kinds;
+    for (const DuplicateGroup &g : dialog->report().groups)
+        kinds << (g.kind == DuplicateGroup::Kind::Exact ? "exact" : "near");
+    kinds.sort();
+    QCOMPARE(kinds, (QStringList{"exact", "near"}));
+    QCOMPARE(dialog->tree()->topLevelItemCount(), 2);
+    if (!qEnvironmentVariable("IMAGO_SCREENSHOTS").isEmpty()) {
+        QTest::qWait(300);
+        dialog->grab().save(qEnvironmentVariable("IMAGO_SCREENSHOTS") + "/duplicates.png");
+    }
+    const QString copy = root + "/backup/" + copied[3];
+    QVERIFY(DuplicatesDialog::confirmationText({copy}).contains(QDir::toNativeSeparators(copy)));
+    QSignalSpy trashed(dialog, &DuplicatesDialog::trashed);
+    QCOMPARE(dialog->moveToTrash({copy}, false), QStringList{copy});
+    QVERIFY(!QFile::exists(copy));
+    QVERIFY(QFile::exists(qEnvironmentVariable("XDG_DATA_HOME") + "/Trash/files/" + copied[3]));
+    QCOMPARE(dialog->tree()->topLevelItemCount(), 1); // the exact group is gone
+    QCOMPARE(trashed.count(), 1);
+    // ... and out of the library.
+    QTRY_COMPARE_WITH_TIMEOUT(w.rootsModel()->index(0).data(RootsModel::PhotosRole).toLongLong(),
+                              qint64(copied.size() + 2), 10000);
+    dialog->close();
 }
 
 QTEST_MAIN(tst_MainWindow)
