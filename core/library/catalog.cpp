@@ -859,14 +859,32 @@ bool Catalog::setPhotoText(const QString &path, const PhotoFacts &text)
 }
 
 std::vector<std::int64_t> Catalog::textMatches(const QString &ftsQuery, std::size_t limit,
-                                               const std::vector<std::int64_t> *allowed)
+                                               const std::vector<std::int64_t> *allowed,
+                                               std::vector<std::int64_t> *unranked)
 {
     std::vector<std::int64_t> out;
+    if (unranked)
+        unranked->clear();
     if (ftsQuery.trimmed().isEmpty() || limit == 0)
         return out;
     // bm25 weights by column: name, folders, camera, keywords, title, description. Ties (equal
     // rank) in id order, so that the order never depends on the FTS5 internals.
     try {
+        if (unranked) {
+            std::vector<std::int64_t> all;
+            auto q = m_db->query("SELECT rowid FROM photo_text WHERE photo_text MATCH ?1");
+            q.bind(1, ftsQuery);
+            while (q.next()) {
+                const std::int64_t id = q.int64(0);
+                if (!allowed || std::binary_search(allowed->begin(), allowed->end(), id))
+                    all.push_back(id);
+            }
+            if (all.size() > kRankedTextMatches) {
+                std::sort(all.begin(), all.end());
+                *unranked = std::move(all);
+                return out;
+            }
+        }
         auto q = m_db->query("SELECT t.rowid FROM photo_text t JOIN photos p ON p.id = t.rowid "
                              "WHERE photo_text MATCH ?1 AND p.status = 'indexed' "
                              "ORDER BY bm25(photo_text, 10.0, 4.0, 1.0, 8.0, 6.0, 2.0), t.rowid");
@@ -884,6 +902,8 @@ std::vector<std::int64_t> Catalog::textMatches(const QString &ftsQuery, std::siz
         // this is a query such as a lone quote the builder let through).
         qCWarning(lcLibrary).noquote() << e.what();
         out.clear();
+        if (unranked)
+            unranked->clear();
     }
     return out;
 }

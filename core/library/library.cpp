@@ -622,13 +622,15 @@ Catalog &Library::searchCatalogLocked() const
 }
 
 std::vector<std::int64_t> Library::textMatches(const QString &ftsQuery, std::size_t limit,
-                                               const SearchFilter &filter) const
+                                               const SearchFilter &filter,
+                                               std::vector<std::int64_t> *unranked) const
 {
     const bool filtered = !filter.isEmpty();
     const std::vector<std::int64_t> allowed =
         filtered ? allowedIds(filter) : std::vector<std::int64_t>();
     std::lock_guard lock(m_searchCatalogMutex);
-    return searchCatalogLocked().textMatches(ftsQuery, limit, filtered ? &allowed : nullptr);
+    return searchCatalogLocked().textMatches(ftsQuery, limit, filtered ? &allowed : nullptr,
+                                             unranked);
 }
 
 ForgetResult Library::forget(const QStringList &pathsOrFolders)

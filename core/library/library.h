@@ -262,8 +262,10 @@ public:
                                   const SearchFilter &filter = {}) const;
     // Indexed photos whose name, folders, camera or words match the FTS5 expression
     // (photo_text_query.h), best first, at most `limit`, within `filter`.
+    // `unranked`: see Catalog::textMatches (a word common to much of the library).
     std::vector<std::int64_t> textMatches(const QString &ftsQuery, std::size_t limit,
-                                          const SearchFilter &filter = {}) const;
+                                          const SearchFilter &filter = {},
+                                          std::vector<std::int64_t> *unranked = nullptr) const;
 
     // --- maintenance --------------------------------------------------------------------
     // Removes photos (and their vectors) by path, or every photo under a folder; a folder that

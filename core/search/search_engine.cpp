@@ -516,9 +516,15 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
         for (const QString &p : parsed.phrases)
             if (const QString q = phraseQuery(p); !q.isEmpty())
                 all << q;
+        // With words to embed only the set matters (unranked when large); alone, the
+        // quoted terms also give the order.
+        std::vector<std::int64_t> common;
         if (!all.isEmpty())
             phraseMatches = d->library.textMatches(all.join(QStringLiteral(" AND ")),
-                                                   std::numeric_limits<std::size_t>::max(), filter);
+                                                   std::numeric_limits<std::size_t>::max(), filter,
+                                                   parsed.text.isEmpty() ? nullptr : &common);
+        if (phraseMatches.empty())
+            phraseMatches = std::move(common);
         if (phraseMatches.empty()) {
             r.warnings = warnings;
             r.warnings << QStringLiteral("No photo's name, folders or keywords hold %1")
@@ -567,9 +573,17 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
         if (!translated.isEmpty())
             if (const QString q = anyWordsQuery(parseQuery(query).text); !q.isEmpty())
                 fts << q;
+        std::vector<std::int64_t> common;
         if (!fts.isEmpty())
-            textIds = d->library.textMatches(fts.join(QStringLiteral(" OR ")),
-                                             std::size_t(std::max(1, options.top)), filter);
+            textIds =
+                d->library.textMatches(fts.join(QStringLiteral(" OR ")),
+                                       std::size_t(std::max(1, options.top)), filter, &common);
+        // Words common to thousands of photos are not ranked (costly, and they say little
+        // about which photo is meant): the model's candidates that hold them count as text
+        // matches, in the model's order.
+        for (const SearchResult &res : r.results)
+            if (std::binary_search(common.begin(), common.end(), res.photoId))
+                textIds.push_back(res.photoId);
     }
     d->fuse(r, textIds, vector, options, true);
     for (std::size_t i = 0; i < r.results.size(); ++i)

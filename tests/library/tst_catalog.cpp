@@ -425,6 +425,36 @@ private Q_SLOTS:
         Q_UNUSED(rejected);
     }
 
+    // A word common to more photos than are worth ranking: listed unranked, for the caller to
+    // intersect with the model's candidates.
+    void commonWordsAreNotRanked()
+    {
+        Catalog c(freshFile());
+        c.addRoot(QStringLiteral("/r"));
+        const std::size_t n = Catalog::kRankedTextMatches + 50;
+        c.writeBatch([&] {
+            for (std::size_t i = 0; i < n; ++i)
+                c.upsertPhoto(fakeFacts(QStringLiteral("/r/Beach/%1.jpg").arg(i)),
+                              PhotoStatus::Indexed);
+            c.upsertPhoto(fakeFacts(QStringLiteral("/r/Home/beach ball.jpg")),
+                          PhotoStatus::Indexed);
+        });
+        std::vector<std::int64_t> unranked;
+        QVERIFY(
+            c.textMatches(anyWordsQuery(QStringLiteral("beach")), 100, nullptr, &unranked).empty());
+        QCOMPARE(unranked.size(), n + 1);
+        QVERIFY(std::is_sorted(unranked.begin(), unranked.end()));
+        // Without the choice: ranked, the file name first.
+        const auto ranked = c.textMatches(anyWordsQuery(QStringLiteral("beach")), 100);
+        QCOMPARE(ranked.size(), std::size_t(100));
+        QCOMPARE(c.photo(ranked.front())->facts.path, QStringLiteral("/r/Home/beach ball.jpg"));
+        // A rare word is ranked as before.
+        QCOMPARE(
+            c.textMatches(anyWordsQuery(QStringLiteral("ball")), 100, nullptr, &unranked).size(),
+            std::size_t(1));
+        QVERIFY(unranked.empty());
+    }
+
     void rootOnlineFromFilesystem()
     {
         Catalog c(freshFile());
