@@ -148,6 +148,23 @@ SearchBenchmarkReport benchmarkSearch(const SearchBenchmarkOptions &options,
                     .arg(fillS, 0, 'f', 0)};
             report.query[n] = row;
             emit(row);
+            // The same with words the photos' own text holds: "IMG_0000042" names one photo
+            // (ranked), "camera" is in every photo's camera (too common to rank: intersected
+            // with the model's candidates).
+            for (const auto &[words, what] :
+                 {std::pair{QStringLiteral("a photo IMG_0000042"), "a file name"},
+                  std::pair{QStringLiteral("a photo camera"), "a word in every photo"}}) {
+                std::size_t first = 0;
+                const auto text = measureLatency(options.queries, [&](std::size_t) {
+                    const auto r = engine.search(words, so);
+                    first = r.results.empty() ? 0 : std::size_t(r.results.front().textMatch);
+                });
+                emit({QStringLiteral("%1 photos, query with %2").arg(n).arg(QLatin1String(what)),
+                      text.p50, text.p95,
+                      QStringLiteral("\"%1\": the names, folders and keywords looked up too "
+                                     "(first result a text match: %2)")
+                          .arg(words, first ? QStringLiteral("yes") : QStringLiteral("no"))});
+            }
         }
     }
 
