@@ -1,5 +1,6 @@
 #include "search_benchmark.h"
 
+#include "duplicate_finder.h"
 #include "index_benchmark.h"
 #include "library.h"
 #include "model_session.h"
@@ -148,6 +149,19 @@ SearchBenchmarkReport benchmarkSearch(const SearchBenchmarkOptions &options,
                     .arg(fillS, 0, 'f', 0)};
             report.query[n] = row;
             emit(row);
+            // Duplicates: every vector against all (no copies among random vectors, so this
+            // is the vector part; each confirmed candidate adds a small decode).
+            if (n <= 100000) {
+                const auto d0 = std::chrono::steady_clock::now();
+                const DuplicateReport dup = findDuplicates(lib);
+                const double dupMs =
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - d0)
+                        .count();
+                emit({QStringLiteral("%1 photos, duplicates (vectors)").arg(n), dupMs, dupMs,
+                      QStringLiteral("once; %1 candidate pairs, %2 groups")
+                          .arg(dup.candidatePairs)
+                          .arg(dup.groups.size())});
+            }
             // The same with words the photos' own text holds: "IMG_0000042" names one photo
             // (ranked), "camera" is in every photo's camera (too common to rank: intersected
             // with the model's candidates).

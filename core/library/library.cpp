@@ -590,6 +590,16 @@ std::vector<SearchHit> Library::search(std::span<const float> query, std::size_t
     return idx->search(query, k, &allowed);
 }
 
+std::vector<std::vector<SearchHit>> Library::searchBatch(std::span<const float> queries,
+                                                         std::size_t k) const
+{
+    const auto idx = index();
+    if (!idx || k == 0 || queries.empty())
+        return std::vector<std::vector<SearchHit>>(
+            idx && idx->dim() > 0 ? queries.size() / std::size_t(idx->dim()) : 0);
+    return idx->searchBatch(queries, k);
+}
+
 std::vector<std::int64_t> Library::allowedIds(const SearchFilter &filter) const
 {
     std::vector<std::int64_t> allowed;

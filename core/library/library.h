@@ -260,6 +260,9 @@ public:
     // The k photos whose current-model embeddings best match `query` (inner product).
     std::vector<SearchHit> search(std::span<const float> query, std::size_t k,
                                   const SearchFilter &filter = {}) const;
+    // Many queries (n x dim, row-major) at once, unfiltered: one matrix product for all.
+    std::vector<std::vector<SearchHit>> searchBatch(std::span<const float> queries,
+                                                    std::size_t k) const;
     // Indexed photos whose name, folders, camera or words match the FTS5 expression
     // (photo_text_query.h), best first, at most `limit`, within `filter`.
     // `unranked`: see Catalog::textMatches (a word common to much of the library).

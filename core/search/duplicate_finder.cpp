@@ -82,14 +82,15 @@ DuplicateReport findDuplicates(const Library &library, const DuplicateOptions &o
         catalog.forEachSearchableVector(
             model, dim, 256,
             [&](std::span<const std::int64_t> ids, std::span<const float> vectors) {
-                for (std::size_t i = 0; i < ids.size(); ++i) {
-                    if (cancel && cancel->load()) {
-                        report.cancelled = true;
-                        return false;
-                    }
-                    const auto hits = library.search(vectors.subspan(i * dim, dim),
-                                                     std::size_t(options.neighbours) + 1);
-                    for (const SearchHit &h : hits) {
+                if (cancel && cancel->load()) {
+                    report.cancelled = true;
+                    return false;
+                }
+                // The whole batch in one matrix product.
+                const auto batchHits =
+                    library.searchBatch(vectors, std::size_t(options.neighbours) + 1);
+                for (std::size_t i = 0; i < ids.size() && i < batchHits.size(); ++i) {
+                    for (const SearchHit &h : batchHits[i]) {
                         if (h.id == ids[i] || h.score < options.minCosine)
                             continue;
                         const auto a = contentGroup.find(ids[i]), b = contentGroup.find(h.id);

@@ -9,8 +9,9 @@
 // same-bytes sets are joined into groups (union-find); a group is "exact" when all its photos
 // share their bytes, else "near".
 //
-// Cost: one vector search per photo (k neighbours) plus a small decode of each photo that is
-// someone's candidate. Read-only: nothing in the library changes.
+// Cost: the library's vectors searched against themselves, 256 queries per matrix product (k
+// neighbours each), plus a small decode of each photo that is someone's candidate. Read-only:
+// nothing in the library changes.
 //
 // Threading: runs on the calling thread; the library's search side is thread-safe, so this
 // may run beside an indexer. Cancellable; `progress(done, total)` per photo examined.
