@@ -1032,7 +1032,7 @@ This folder cannot be reached (an unplugged drive?). Its photos are kept and can
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Describe what is in the photo. Put a minus before words to leave them out. Ctrl+F or / to come here, Enter to search, Esc to clear.</source>
+        <source>Describe what is in the photo; file names, folders and keywords count too. Put a minus before words to leave them out, quotes around words every photo shown must have in its name, folders or keywords (&quot;Paris 2019&quot;). Chinese is translated. Ctrl+F or / to come here, Enter to search, Esc to clear.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1021,8 +1021,8 @@ This folder cannot be reached (an unplugged drive?). Its photos are kept and can
         <translation>搜索你的照片：“海滩上的狗”“red car -night”…</translation>
     </message>
     <message>
-        <source>Describe what is in the photo. Put a minus before words to leave them out. Ctrl+F or / to come here, Enter to search, Esc to clear.</source>
-        <translation>描述照片中的内容。在词前加减号可排除该词。按 Ctrl+F 或 / 跳到这里，回车搜索，Esc 清除。</translation>
+        <source>Describe what is in the photo; file names, folders and keywords count too. Put a minus before words to leave them out, quotes around words every photo shown must have in its name, folders or keywords (&quot;Paris 2019&quot;). Chinese is translated. Ctrl+F or / to come here, Enter to search, Esc to clear.</source>
+        <translation>描述照片中的内容；文件名、文件夹和关键词也会被查找。在词前加减号可排除该词，加引号则只显示文件名、文件夹或关键词中含有该词的照片（&quot;Paris 2019&quot;）。中文会先翻译成英文。按 Ctrl+F 或 / 跳到这里，回车搜索，Esc 清除。</translation>
     </message>
 </context>
 <context>

@@ -36,8 +36,10 @@ SearchBar::SearchBar(QWidget *parent) : QLineEdit(parent)
 void SearchBar::retranslate()
 {
     setPlaceholderText(tr("Search your photos: “a dog on the beach”, “red car -night”…"));
-    setToolTip(tr("Describe what is in the photo. Put a minus before words to leave them out. "
-                  "Ctrl+F or / to come here, Enter to search, Esc to clear."));
+    setToolTip(tr("Describe what is in the photo; file names, folders and keywords count too. "
+                  "Put a minus before words to leave them out, quotes around words every photo "
+                  "shown must have in its name, folders or keywords (\"Paris 2019\"). Chinese "
+                  "is translated. Ctrl+F or / to come here, Enter to search, Esc to clear."));
 }
 
 void SearchBar::changeEvent(QEvent *event)
