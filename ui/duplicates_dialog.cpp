@@ -3,6 +3,7 @@
 #include "library_service.h"
 #include "thumbnail_loader.h"
 
+#include <QApplication>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFile>
@@ -12,6 +13,8 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMessageBox>
+#include <QPointer>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -38,6 +41,11 @@ DuplicatesDialog::DuplicatesDialog(LibraryService *service, QWidget *parent)
     m_summary = new QLabel(this);
     m_summary->setWordWrap(true);
     layout->addWidget(m_summary);
+    m_progress = new QProgressBar(this);
+    m_progress->setTextVisible(false);
+    m_progress->setMaximumHeight(8);
+    m_progress->hide();
+    layout->addWidget(m_progress);
     m_tree = new QTreeWidget(this);
     m_tree->setColumnCount(3);
     m_tree->setHeaderLabels({tr("Photo"), tr("Size"), tr("Folder")});
@@ -78,13 +86,36 @@ DuplicatesDialog::DuplicatesDialog(LibraryService *service, QWidget *parent)
     refresh();
 }
 
+DuplicatesDialog::~DuplicatesDialog()
+{
+    if (m_cancel)
+        m_cancel->store(true);
+}
+
 void DuplicatesDialog::refresh()
 {
     m_busy = true;
     m_summary->setText(tr("Looking for copies of the same picture…"));
     m_refreshButton->setEnabled(false);
+    m_progress->setRange(0, 0);
+    m_progress->show();
     const quint64 ticket = ++m_ticket;
-    m_service->findDuplicates()
+    if (m_cancel)
+        m_cancel->store(true);
+    m_cancel = std::make_shared<std::atomic<bool>>(false);
+    QPointer<DuplicatesDialog> self(this);
+    auto progress = [self, ticket](int done, int total) {
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, ticket, done, total] {
+                if (self && ticket == self->m_ticket) {
+                    self->m_progress->setRange(0, total);
+                    self->m_progress->setValue(done);
+                }
+            },
+            Qt::QueuedConnection);
+    };
+    m_service->findDuplicates(progress, m_cancel)
         .then(m_service->ioPool(),
               [](const DuplicateReport &r) {
                   Found f{r, {}};
@@ -104,6 +135,7 @@ void DuplicatesDialog::refresh()
                   m_report = f.report;
                   m_thumbnails = f.thumbnails;
                   m_busy = false;
+                  m_progress->hide();
                   fill();
                   Q_EMIT groupsFound(int(m_report.groups.size()));
               })
@@ -111,6 +143,7 @@ void DuplicatesDialog::refresh()
             if (ticket != m_ticket)
                 return;
             m_busy = false;
+            m_progress->hide();
             m_refreshButton->setEnabled(true);
             m_summary->setText(tr("Could not look for duplicates: %1").arg(exceptionMessage(e)));
             Q_EMIT groupsFound(-1);

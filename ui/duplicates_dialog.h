@@ -19,7 +19,11 @@
 #include <QHash>
 #include <QImage>
 
+#include <atomic>
+#include <memory>
+
 class QLabel;
+class QProgressBar;
 class QPushButton;
 class QTreeWidget;
 
@@ -32,6 +36,7 @@ class DuplicatesDialog : public QDialog
     Q_OBJECT
 public:
     explicit DuplicatesDialog(LibraryService *service, QWidget *parent = nullptr);
+    ~DuplicatesDialog() override; // stops a look in progress
 
     // Looks again (also called when the dialog opens).
     void refresh();
@@ -60,7 +65,9 @@ private:
     QHash<QString, QImage> m_thumbnails;
     bool m_busy = false;
     quint64 m_ticket = 0;
+    std::shared_ptr<std::atomic<bool>> m_cancel;
     QLabel *m_summary = nullptr;
+    QProgressBar *m_progress = nullptr;
     QTreeWidget *m_tree = nullptr;
     QPushButton *m_showButton = nullptr, *m_trashButton = nullptr, *m_refreshButton = nullptr;
 };

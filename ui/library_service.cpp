@@ -103,7 +103,9 @@ void LibraryService::setState(State s)
 void LibraryService::closeOnThread()
 {
     // Searches hold a raw engine pointer: let them finish before the engine goes.
+    m_closing = true;
     m_searchPool.waitForDone();
+    m_closing = false;
     m_ownedEngine.reset();
     m_library.reset();
 }
@@ -236,13 +238,27 @@ QFuture<LibraryOverview> LibraryService::overview()
     });
 }
 
-QFuture<DuplicateReport> LibraryService::findDuplicates()
+QFuture<DuplicateReport> LibraryService::findDuplicates(std::function<void(int, int)> progress,
+                                                        std::shared_ptr<std::atomic<bool>> cancel)
 {
     const Library *library = isOpen() ? m_searchLibrary : nullptr;
-    return QtConcurrent::run(&m_searchPool, [library] {
+    if (!cancel)
+        cancel = std::make_shared<std::atomic<bool>>(false);
+    // Stopped by the caller or by closing the library, whichever comes first.
+    return QtConcurrent::run(&m_searchPool, [library, progress, cancel, closing = &m_closing] {
         if (!library)
             throw std::runtime_error("the library is not open");
-        return imago::findDuplicates(*library);
+        std::atomic<bool> stop{false};
+        const auto report = imago::findDuplicates(
+            *library, {},
+            [&](int done, int total) {
+                if (cancel->load() || closing->load())
+                    stop = true;
+                if (progress)
+                    progress(done, total);
+            },
+            &stop);
+        return report;
     });
 }
 

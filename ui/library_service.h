@@ -125,8 +125,11 @@ public:
 
     // Roots, counts and rejected files, read on the I/O pool.
     QFuture<LibraryOverview> overview();
-    // Groups of copies of the same picture (duplicate_finder.h), on the search pool.
-    QFuture<DuplicateReport> findDuplicates();
+    // Groups of copies of the same picture (duplicate_finder.h), on the search pool;
+    // `progress(done, total)` is called there; `cancel` stops it between photos (closing the
+    // library sets it too, so that closing never waits for a long look).
+    QFuture<DuplicateReport> findDuplicates(std::function<void(int, int)> progress = {},
+                                            std::shared_ptr<std::atomic<bool>> cancel = {});
     // "Why this photo?" (match_explainer.h) on the search pool; `progress` is called there.
     QFuture<MatchExplanation> explain(const QString &photo, const QString &text, int grid,
                                       std::function<void(int, int)> progress,
@@ -158,6 +161,8 @@ private:
     std::shared_ptr<const ModelSession> m_model;
     const SearchEngine *m_engine = nullptr;
     const Library *m_searchLibrary = nullptr; // for the search pool's read-only jobs
+    // Set while closing waits for the search pool: long read-only jobs stop early.
+    std::atomic<bool> m_closing{false};
 
     // library thread
     std::unique_ptr<Library> m_library;
