@@ -132,8 +132,10 @@ void print(const SearchResponse &r, bool json)
     int rank = 0;
     for (const auto &s : r.results) {
         if (rank == r.confidentCount && rank > 0)
-            printLine(QStringLiteral("-- %1 good matches above; the rest below --")
-                          .arg(r.confidentCount));
+            printLine(QStringLiteral("-- %1 good %2 above; the rest below --")
+                          .arg(r.confidentCount)
+                          .arg(r.confidentCount == 1 ? QStringLiteral("match")
+                                                     : QStringLiteral("matches")));
         printLine(QStringLiteral("%1. %2  score %3%4%5")
                       .arg(++rank, 3)
                       .arg(s.path)

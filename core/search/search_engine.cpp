@@ -493,8 +493,10 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
     // for the photos' text, which may be in Chinese).
     QString effective = query;
     QString translated;
+    QStringList hanWords;
     if (containsHan(query)) {
         const QueryTranslation t = translateChineseQuery(query);
+        hanWords = t.hanWords;
         if (t.translated) {
             effective = t.text;
             translated = t.text;
@@ -570,8 +572,10 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
         QStringList fts;
         if (const QString q = anyWordsQuery(parsed.text); !q.isEmpty())
             fts << q;
-        if (!translated.isEmpty())
-            if (const QString q = anyWordsQuery(parseQuery(query).text); !q.isEmpty())
+        // The Chinese words too, segmented (FTS5 keeps a run of Han characters as one token,
+        // so a keyword "海滩" is found by the word, not by the whole query "海滩上的狗").
+        if (!hanWords.isEmpty())
+            if (const QString q = anyWordsQuery(hanWords.join(u' ')); !q.isEmpty())
                 fts << q;
         std::vector<std::int64_t> common;
         if (!fts.isEmpty())

@@ -802,9 +802,11 @@ public:
     {
         flushClause();
         const QStringList saved = std::exchange(m_out, {});
+        const bool collecting = std::exchange(m_collect, false);
         for (const QString &w : text.split(u' ', Qt::SkipEmptyParts))
             addWord(w);
         flushClause();
+        m_collect = collecting;
         const QString english = m_out.join(u' ');
         m_out = saved;
         return english;
@@ -818,6 +820,7 @@ public:
 
     bool translated = false;
     QStringList untranslated;
+    QStringList hanWords; // of the positive part, as segmented
 
 private:
     static std::u32string toUcs4(const QString &s)
@@ -829,6 +832,8 @@ private:
     void addHanRun(std::u32string_view run)
     {
         for (const HanToken &t : segment(run, m_lex)) {
+            if (m_collect && t.kind != HanToken::Number && !hanWords.contains(t.text))
+                hanWords << t.text;
             switch (t.kind) {
             case HanToken::Known:
                 translated = true;
@@ -847,6 +852,7 @@ private:
     }
 
     const Lexicon &m_lex;
+    bool m_collect = true;
     ClauseBuilder m_clause;
     QStringList m_out;
 };
@@ -937,6 +943,7 @@ QueryTranslation translateChineseQuery(const QString &query)
             tr.addVerbatim(u'"' + english + u'"');
     }
     result.untranslated = tr.untranslated;
+    result.hanWords = tr.hanWords;
     if (tr.translated)
         result.text = tr.text();
     result.translated = tr.translated;

@@ -39,6 +39,10 @@ struct QueryTranslation
     QString text;             // the query to embed: English; == input when nothing was translated
     bool translated = false;  // true when at least one Han word was recognised
     QStringList untranslated; // Han words the dictionary did not know (kept out of `text`)
+    // The Han words of the query's positive part as segmented (known, grammar and unknown
+    // ones, no numbers), in order, each once: "海滩上的狗" -> 海滩, 上, 的, 狗. For looking the
+    // words up where they are written in Chinese (a photo's keywords).
+    QStringList hanWords;
 };
 
 // True when `text` contains a CJK ideograph (the blocks of unicode::isCjkIdeograph: not kana,

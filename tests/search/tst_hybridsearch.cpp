@@ -161,6 +161,10 @@ private Q_SLOTS:
                  1);
         QCOMPARE(placeOf(search(QStringLiteral("zurich")), QStringLiteral("scan_0001.jpg")), 1);
         QCOMPARE(placeOf(search(QStringLiteral("海滩")), QStringLiteral("scan_0002.jpg")), 1);
+        // Within a Chinese sentence: the segmented words are looked up, not the whole run.
+        const auto sentence = search(QStringLiteral("海滩上的狗"));
+        QCOMPARE(sentence.translatedQuery, QStringLiteral("dog on beach"));
+        QCOMPARE(placeOf(sentence, QStringLiteral("scan_0002.jpg")), 1);
     }
 
     void fileNamesAndPrefixes()

@@ -137,6 +137,7 @@ private Q_SLOTS:
     void nonHanUnchanged_data();
     void nonHanUnchanged();
     void emptyQuery();
+    void hanWordsOfThePositivePart();
     void onlyUnknownWords();
     void containsHan_data();
     void containsHan();
@@ -194,6 +195,16 @@ void tst_ChineseQuery::nonHanUnchanged()
     QCOMPARE(t.text, query);
     QVERIFY(!t.translated);
     QVERIFY(t.untranslated.isEmpty());
+}
+
+void tst_ChineseQuery::hanWordsOfThePositivePart()
+{
+    const auto t = imago::translateChineseQuery(QStringLiteral("海滩上的狗 -人 \"日落\""));
+    QCOMPARE(t.hanWords, (QStringList{QStringLiteral("海滩"), QStringLiteral("上"),
+                                      QStringLiteral("的"), QStringLiteral("狗")}));
+    QCOMPARE(imago::translateChineseQuery(QStringLiteral("两只猫")).hanWords,
+             (QStringList{QStringLiteral("只"), QStringLiteral("猫")})); // no numbers
+    QVERIFY(imago::translateChineseQuery(QStringLiteral("a dog")).hanWords.isEmpty());
 }
 
 void tst_ChineseQuery::emptyQuery()
