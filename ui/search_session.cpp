@@ -49,7 +49,11 @@ bool SearchSession::searchSimilar(const QString &photo, const QString &text)
 
 bool SearchSession::rerun()
 {
-    return isActive() && start(m_request, m_description);
+    // The same search with what was just indexed: what the person expanded stays expanded.
+    const bool all = m_showAll;
+    const bool started = isActive() && start(m_request, m_description);
+    m_showAll = started && all;
+    return started;
 }
 
 bool SearchSession::start(const SearchRequest &base, const QString &description)

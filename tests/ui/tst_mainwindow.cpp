@@ -368,6 +368,13 @@ void tst_MainWindow::namesCutOffDuplicatesAndWhy()
     more->click();
     QCOMPARE(w.resultModel()->rowCount(), session->totalCount());
     QVERIFY(!w.resultModel()->index(good).data(ResultModel::ConfidentRole).toBool());
+    // Run again (as after indexing): what was expanded stays expanded.
+    results.clear();
+    QVERIFY(session->rerun());
+    QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 20000);
+    QTRY_VERIFY(!session->isReranking());
+    QVERIFY(session->showAll());
+    QCOMPARE(w.resultModel()->rowCount(), session->totalCount());
     more->click(); // back to the good ones
     QCOMPARE(w.resultModel()->rowCount(), good);
 
