@@ -635,8 +635,12 @@ SearchEngine::similar(const QString &photoPath, const QString &text, const Searc
     std::vector<float> q = *stored;
     QStringList warnings;
     std::vector<std::int64_t> ids;
-    if (!text.trimmed().isEmpty()) {
-        ids = d->tokenize(text, warnings);
+    QString english = text;
+    if (containsHan(text))
+        if (const QueryTranslation t = translateChineseQuery(text); t.translated)
+            english = t.text;
+    if (!english.trimmed().isEmpty()) {
+        ids = d->tokenize(english, warnings);
         const auto t = d->embedQuery(ids);
         double norm = 0;
         for (std::size_t i = 0; i < q.size(); ++i) {
@@ -650,6 +654,8 @@ SearchEngine::similar(const QString &photoPath, const QString &text, const Searc
     SearchResponse r = d->vectorSearch(text.isEmpty() ? photoPath : photoPath + " + " + text, q,
                                        options, rec->id, Private::filterOf(options));
     r.warnings = warnings;
+    if (english != text)
+        r.translatedQuery = english;
     if (onVectorResults)
         onVectorResults(r);
     if (!ids.empty())

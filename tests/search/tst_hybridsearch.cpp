@@ -290,6 +290,18 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 of 10 (%2)").arg(common).arg(zh.translatedQuery)));
     }
 
+    void similarWithChineseWords()
+    {
+        const SearchEngine engine(session, *library);
+        SearchOptions o;
+        o.top = 10;
+        o.rerank = 5;
+        const auto r = engine.similar(photos + "/toy_000.jpg", QStringLiteral("红色"), o);
+        QCOMPARE(r.translatedQuery, QStringLiteral("red"));
+        QVERIFY(!r.warnings.join(' ').contains(QStringLiteral("cannot read")));
+        QVERIFY(r.reranked);
+    }
+
     void negativeChineseTerms()
     {
         const auto r = search(QStringLiteral("圆形 -红色"), 20);
