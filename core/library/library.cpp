@@ -600,6 +600,15 @@ std::vector<std::vector<SearchHit>> Library::searchBatch(std::span<const float> 
     return idx->searchBatch(queries, k);
 }
 
+SearchFilter Library::resolved(const SearchFilter &filter) const
+{
+    if (filter.under.isEmpty() && !filter.capturedFrom.isValid() && !filter.capturedTo.isValid())
+        return filter; // nothing to look up
+    SearchFilter out;
+    out.onlyIds = allowedIds(filter);
+    return out;
+}
+
 std::vector<std::int64_t> Library::allowedIds(const SearchFilter &filter) const
 {
     std::vector<std::int64_t> allowed;

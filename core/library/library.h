@@ -260,6 +260,9 @@ public:
     // The k photos whose current-model embeddings best match `query` (inner product).
     std::vector<SearchHit> search(std::span<const float> query, std::size_t k,
                                   const SearchFilter &filter = {}) const;
+    // The same filter as a list of allowed ids (its folder and dates looked up once), for a
+    // caller that passes one filter to several searches. An empty filter stays empty.
+    SearchFilter resolved(const SearchFilter &filter) const;
     // Many queries (n x dim, row-major) at once, unfiltered: one matrix product for all.
     std::vector<std::vector<SearchHit>> searchBatch(std::span<const float> queries,
                                                     std::size_t k) const;

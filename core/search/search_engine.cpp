@@ -509,7 +509,9 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
     SearchResponse r;
     r.query = query;
     r.translatedQuery = translated;
-    SearchFilter filter = Private::filterOf(options);
+    // One filter serves the quoted terms, the vector search and the words: its folder and
+    // dates are looked up once.
+    SearchFilter filter = d->library.resolved(Private::filterOf(options));
 
     // Quoted terms: only photos whose text holds them all, best text match first.
     std::vector<std::int64_t> phraseMatches;

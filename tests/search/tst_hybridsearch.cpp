@@ -211,6 +211,20 @@ private Q_SLOTS:
             QVERIFY(s.path.contains(QStringLiteral("/Paris 2019/")));
         const auto only = search(QStringLiteral("\"IMG_2041\""));
         QCOMPARE(names(only), QStringList{QStringLiteral("IMG_2041.jpg")});
+        // With a folder filter too: the filter holds for the words and the quoted terms.
+        {
+            const SearchEngine engine(session, *library);
+            SearchOptions o;
+            o.top = 30;
+            o.rerank = 0;
+            o.under = photos + "/Paris 2019";
+            const auto within = engine.search(QStringLiteral("IMG_2041 circle"), o);
+            QCOMPARE(within.results.size(), std::size_t(3));
+            for (const auto &s : within.results)
+                QVERIFY(s.path.contains(QStringLiteral("/Paris 2019/")) && !s.textMatch);
+            QCOMPARE(engine.search(QStringLiteral("circle \"IMG_2041\""), o).results.size(),
+                     std::size_t(0));
+        }
         const auto none = search(QStringLiteral("a red circle \"no such words\""));
         QVERIFY(none.results.empty());
         QVERIFY(none.warnings.join(' ').contains(QStringLiteral("no such words")));
