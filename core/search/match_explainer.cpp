@@ -21,12 +21,10 @@ MatchExplanation explainMatch(const ModelSession &model, const QString &photoPat
     MatchExplanation out;
     out.rows = rows;
     out.cols = cols;
-    QString english = text;
-    if (containsHan(text)) {
-        const QueryTranslation t = translateChineseQuery(text);
-        if (t.translated)
-            out.translatedText = english = t.text;
-    }
+    const QueryTranslation t = translateChineseQuery(text); // the text itself when not Chinese
+    const QString english = t.text;
+    if (t.translated)
+        out.translatedText = english;
     if (english.trimmed().isEmpty())
         throw std::runtime_error("nothing to explain: the text has no words");
     const TokenizedText tokens = model.tokenizer().encode(english.toStdString());

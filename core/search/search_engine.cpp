@@ -491,21 +491,12 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
     QStringList warnings;
     // FLAVA reads English: a Chinese query is translated first (its own words still count
     // for the photos' text, which may be in Chinese).
-    QString effective = query;
-    QString translated;
-    QStringList hanWords;
-    if (containsHan(query)) {
-        const QueryTranslation t = translateChineseQuery(query);
-        hanWords = t.hanWords;
-        if (t.translated) {
-            effective = t.text;
-            translated = t.text;
-        }
-        if (!t.untranslated.isEmpty())
-            warnings << QStringLiteral("Not translated (not in the dictionary): %1")
-                            .arg(t.untranslated.join(QStringLiteral(", ")));
-    }
-    const ParsedQuery parsed = parseQuery(effective);
+    const QueryTranslation t = translateChineseQuery(query); // the query itself when not Chinese
+    const QString translated = t.translated ? t.text : QString();
+    if (!t.untranslated.isEmpty())
+        warnings << QStringLiteral("Not translated (not in the dictionary): %1")
+                        .arg(t.untranslated.join(QStringLiteral(", ")));
+    const ParsedQuery parsed = parseQuery(t.text);
     SearchResponse r;
     r.query = query;
     r.translatedQuery = translated;
@@ -576,8 +567,8 @@ SearchEngine::search(const QString &query, const SearchOptions &options,
             fts << q;
         // The Chinese words too, segmented (FTS5 keeps a run of Han characters as one token,
         // so a keyword "海滩" is found by the word, not by the whole query "海滩上的狗").
-        if (!hanWords.isEmpty())
-            if (const QString q = anyWordsQuery(hanWords.join(u' ')); !q.isEmpty())
+        if (!t.hanWords.isEmpty())
+            if (const QString q = anyWordsQuery(t.hanWords.join(u' ')); !q.isEmpty())
                 fts << q;
         std::vector<std::int64_t> common;
         if (!fts.isEmpty())
@@ -637,10 +628,7 @@ SearchEngine::similar(const QString &photoPath, const QString &text, const Searc
     std::vector<float> q = *stored;
     QStringList warnings;
     std::vector<std::int64_t> ids;
-    QString english = text;
-    if (containsHan(text))
-        if (const QueryTranslation t = translateChineseQuery(text); t.translated)
-            english = t.text;
+    const QString english = translateChineseQuery(text).text; // the text itself when not Chinese
     if (!english.trimmed().isEmpty()) {
         ids = d->tokenize(english, warnings);
         const auto t = d->embedQuery(ids);
