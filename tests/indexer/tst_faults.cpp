@@ -14,6 +14,7 @@
 #include "library.h"
 #include "model_session.h"
 #include "photo_fixtures.h"
+#include "toy_model.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -240,10 +241,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(QFileInfo(QStringLiteral(IMAGO_CLI)).isExecutable(), IMAGO_CLI);
-        ModelSessionOptions o;
-        o.model.device = flava::Device::Cpu;
-        o.model.threads = 1;
-        session = ModelSession::open(kToy, o);
+        session = test::openToyModel();
         if (!g_privateMounts)
             qInfo("no private mount namespace (not root?): the tmpfs, read-only mount and "
                   "unmount cases skip");

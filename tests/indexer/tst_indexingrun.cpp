@@ -5,6 +5,7 @@
 #include "library.h"
 #include "model_session.h"
 #include "photo_fixtures.h"
+#include "toy_model.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -57,13 +58,7 @@ class tst_IndexingRun : public QObject
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        ModelSessionOptions o;
-        o.model.device = flava::Device::Cpu;
-        o.model.threads = 1;
-        session = ModelSession::open(kToy, o);
-    }
+    void initTestCase() { session = test::openToyModel(); }
 
     void corpusOutcomesMatchTheManifest()
     {

@@ -8,6 +8,7 @@
 #include "library.h"
 #include "library_error.h"
 #include "model_session.h"
+#include "toy_model.h"
 
 #include <QDir>
 #include <QFile>
@@ -77,10 +78,7 @@ class tst_ShardedRun : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        ModelSessionOptions o;
-        o.model.device = flava::Device::Cpu;
-        o.model.threads = 1;
-        session = ModelSession::open(kToy, o);
+        session = test::openToyModel();
         cluster = tmp.filePath(QStringLiteral("cluster/archive"));
         desktop = tmp.filePath(QStringLiteral("home/me/Photos"));
         // Nested folders, so relative paths have several parts.

@@ -15,6 +15,7 @@
 #include "model_session.h"
 #include "photo_fixtures.h"
 #include "search_engine.h"
+#include "toy_model.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -33,8 +34,6 @@
 using namespace imago;
 
 namespace {
-
-const QString kToy = QStringLiteral(IMAGO_SHARED_DIR "/flava-toy");
 
 QSet<QString> photosOnDisk(const QString &root)
 {
@@ -57,10 +56,7 @@ private Q_SLOTS:
         const int seconds = qEnvironmentVariableIsSet("IMAGO_SOAK_SECONDS")
                                 ? qEnvironmentVariableIntValue("IMAGO_SOAK_SECONDS")
                                 : 15;
-        ModelSessionOptions so;
-        so.model.device = flava::Device::Cpu;
-        so.model.threads = 1;
-        const auto session = ModelSession::open(kToy, so);
+        const auto session = test::openToyModel();
 
         QTemporaryDir tmp;
         const QString root = QDir::cleanPath(tmp.filePath(QStringLiteral("photos")));

@@ -7,6 +7,7 @@
 #include "indexing_run.h"
 #include "library.h"
 #include "model_session.h"
+#include "toy_model.h"
 
 #include <QBuffer>
 #include <QDir>
@@ -63,10 +64,7 @@ class tst_Duplicates : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        ModelSessionOptions mo;
-        mo.model.device = flava::Device::Cpu;
-        mo.model.threads = 1;
-        session = ModelSession::open(kToy, mo);
+        session = test::openToyModel();
         photos = tmp.filePath(QStringLiteral("photos"));
         QVERIFY(QDir().mkpath(photos));
         // Originals: 80 toy scenes, 4 real photos.

@@ -8,6 +8,7 @@
 #include "match_explainer.h"
 #include "model_session.h"
 #include "search_engine.h"
+#include "toy_model.h"
 
 #include <QDir>
 #include <QFile>
@@ -116,10 +117,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(tmp.isValid());
-        ModelSessionOptions mo;
-        mo.model.device = flava::Device::Cpu;
-        mo.model.threads = 1;
-        session = ModelSession::open(kToy, mo);
+        session = test::openToyModel();
         // 40 evaluation images under their own names, 3 in a "Paris 2019" folder, one renamed
         // IMG_2041.jpg, two scans carrying keywords the model cannot know.
         photos = tmp.filePath(QStringLiteral("photos"));

@@ -8,6 +8,7 @@
 #include "match_calibration.h"
 #include "model_session.h"
 #include "search_engine.h"
+#include "toy_model.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -126,11 +127,8 @@ private Q_SLOTS:
     // The toy model: fit on the even queries, judge on the odd ones.
     void heldOutQueriesKeepTheCutOff()
     {
-        ModelSessionOptions mo;
-        mo.model.device = flava::Device::Cpu;
-        mo.model.threads = 1;
-        const QString toy = QStringLiteral(IMAGO_SHARED_DIR "/flava-toy");
-        const auto session = ModelSession::open(toy, mo);
+        const QString toy = test::toyModelDir();
+        const auto session = test::openToyModel();
         QTemporaryDir dir;
         LibraryOptions lo;
         lo.modelIdentity = session->identity();

@@ -5,6 +5,7 @@
 #include "library.h"
 #include "model_session.h"
 #include "search_engine.h"
+#include "toy_model.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -93,12 +94,10 @@ class tst_SearchEngine : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
+        session = test::openToyModel();
         ModelSessionOptions o;
-        o.model.device = flava::Device::Cpu;
-        o.model.threads = 1;
-        session = ModelSession::open(kToy, o);
         o.model.textPrecision = flava::Precision::Int8;
-        int8Text = ModelSession::open(kToy, o);
+        int8Text = test::openToyModel(o);
         QCOMPARE(int8Text->identity(), session->identity());
         QFile f(kToy + "/eval/expected.json");
         QVERIFY(f.open(QIODevice::ReadOnly));
