@@ -218,4 +218,16 @@ QString libraryDir(const QCommandLineParser &parser)
     return Library::defaultDirectory(parser.value(QStringLiteral("library")));
 }
 
+std::unique_ptr<Library> openReadOnly(const QString &dir, bool loadIndex)
+{
+    if (!Library::exists(dir))
+        throw CliError(QStringLiteral("no library at %1 (pass --library DIR or set "
+                                      "IMAGO_LIBRARY)")
+                           .arg(dir));
+    LibraryOptions options;
+    options.readOnly = true;
+    options.loadIndex = loadIndex;
+    return std::make_unique<Library>(dir, options);
+}
+
 } // namespace imago::cli

@@ -16,6 +16,7 @@
 
 namespace imago {
 
+class Library;
 class ModelSession;
 struct ShardSpec;
 struct PreprocessConfig;
@@ -109,5 +110,8 @@ int threadsOption(const QCommandLineParser &parser);
 // --library DIR (default $IMAGO_LIBRARY, else the per-user data folder) and its value.
 void addLibraryOption(QCommandLineParser &parser);
 QString libraryDir(const QCommandLineParser &parser);
+// A library the verb only reads: never created, opened beside a writer (the app, an indexer).
+// Throws CliError when there is none at `dir`.
+std::unique_ptr<Library> openReadOnly(const QString &dir, bool loadIndex);
 
 } // namespace imago::cli

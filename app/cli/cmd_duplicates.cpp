@@ -48,15 +48,8 @@ int runDuplicates(const QStringList &args)
         if (!ok || o.neighbours < 1 || o.neighbours > 100)
             throw CliError(QStringLiteral("--neighbours needs a number from 1 to 100"), kExitUsage);
     }
-    const QString dir = libraryDir(p);
-    if (!Library::exists(dir))
-        throw CliError(QStringLiteral("no library at %1 (pass --library DIR or set "
-                                      "IMAGO_LIBRARY)")
-                           .arg(dir));
-    LibraryOptions options;
-    options.readOnly = true;
-    const Library library(dir, options);
-    const DuplicateReport r = findDuplicates(library, o);
+    const auto library = openReadOnly(libraryDir(p), /*loadIndex=*/true);
+    const DuplicateReport r = findDuplicates(*library, o);
     const auto kind = [](const DuplicateGroup &g) {
         return g.kind == DuplicateGroup::Kind::Exact ? QStringLiteral("exact")
                                                      : QStringLiteral("near");

@@ -19,19 +19,6 @@ namespace {
 
 const QCommandLineOption kJson(QStringLiteral("json"), QStringLiteral("Print JSON."));
 
-// Read-only verbs do not create a library, and run beside a writer (the app, an indexer).
-std::unique_ptr<Library> openReadOnly(const QString &dir, bool loadIndex)
-{
-    if (!Library::exists(dir))
-        throw CliError(QStringLiteral("no library at %1 (pass --library DIR or set "
-                                      "IMAGO_LIBRARY)")
-                           .arg(dir));
-    LibraryOptions options;
-    options.readOnly = true;
-    options.loadIndex = loadIndex;
-    return std::make_unique<Library>(dir, options);
-}
-
 std::unique_ptr<Library> openForWriting(const QString &dir, const LibraryOptions &base = {})
 {
     if (!Library::exists(dir))
