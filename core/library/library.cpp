@@ -602,8 +602,8 @@ std::vector<std::vector<SearchHit>> Library::searchBatch(std::span<const float> 
 
 SearchFilter Library::resolved(const SearchFilter &filter) const
 {
-    if (filter.under.isEmpty() && !filter.capturedFrom.isValid() && !filter.capturedTo.isValid())
-        return filter; // nothing to look up
+    if (!filter.needsLookup())
+        return filter;
     SearchFilter out;
     out.onlyIds = allowedIds(filter);
     return out;
@@ -612,7 +612,7 @@ SearchFilter Library::resolved(const SearchFilter &filter) const
 std::vector<std::int64_t> Library::allowedIds(const SearchFilter &filter) const
 {
     std::vector<std::int64_t> allowed;
-    if (filter.under.isEmpty() && !filter.capturedFrom.isValid() && !filter.capturedTo.isValid()) {
+    if (!filter.needsLookup()) {
         allowed = filter.onlyIds.value_or(std::vector<std::int64_t>());
     } else {
         {

@@ -108,10 +108,12 @@ struct SearchFilter
     QDateTime capturedFrom, capturedTo; // EXIF capture time, inclusive
     // Only these photos (sorted ids), e.g. those a quoted term matched.
     std::optional<std::vector<std::int64_t>> onlyIds;
-    bool isEmpty() const
+    // A folder or dates: the catalog must be asked which photos they allow.
+    bool needsLookup() const
     {
-        return under.isEmpty() && !capturedFrom.isValid() && !capturedTo.isValid() && !onlyIds;
+        return !under.isEmpty() || capturedFrom.isValid() || capturedTo.isValid();
     }
+    bool isEmpty() const { return !needsLookup() && !onlyIds; }
 };
 
 struct IndexStatus
