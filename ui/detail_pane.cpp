@@ -3,7 +3,6 @@
 #include "image_decoder.h"
 #include "library_service.h"
 
-#include <QApplication>
 #include <QDir>
 #include <QEvent>
 #include <QFileInfo>
@@ -189,18 +188,12 @@ bool DetailPane::explainCurrent()
     m_explaining = true;
     m_whyProgress->setRange(0, 0);
     m_whyProgress->show();
-    QPointer<DetailPane> self(this);
-    auto progress = [self, ticket](int done, int total) {
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, ticket, done, total] {
-                if (self && ticket == self->m_explainTicket) {
-                    self->m_whyProgress->setRange(0, total);
-                    self->m_whyProgress->setValue(done);
-                }
-            },
-            Qt::QueuedConnection);
-    };
+    auto progress = progressOnGui(this, [this, ticket](int done, int total) {
+        if (ticket == m_explainTicket) {
+            m_whyProgress->setRange(0, total);
+            m_whyProgress->setValue(done);
+        }
+    });
     m_service->explain(path, text, 4, progress, std::make_shared<std::atomic<bool>>(false))
         .then(this,
               [this, key, path, ticket](const MatchExplanation &e) {

@@ -3,7 +3,6 @@
 #include "library_service.h"
 #include "thumbnail_loader.h"
 
-#include <QApplication>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFile>
@@ -13,7 +12,6 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMessageBox>
-#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTreeWidget>
@@ -103,18 +101,12 @@ void DuplicatesDialog::refresh()
     if (m_cancel)
         m_cancel->store(true);
     m_cancel = std::make_shared<std::atomic<bool>>(false);
-    QPointer<DuplicatesDialog> self(this);
-    auto progress = [self, ticket](int done, int total) {
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, ticket, done, total] {
-                if (self && ticket == self->m_ticket) {
-                    self->m_progress->setRange(0, total);
-                    self->m_progress->setValue(done);
-                }
-            },
-            Qt::QueuedConnection);
-    };
+    auto progress = progressOnGui(this, [this, ticket](int done, int total) {
+        if (ticket == m_ticket) {
+            m_progress->setRange(0, total);
+            m_progress->setValue(done);
+        }
+    });
     m_service->findDuplicates(progress, m_cancel)
         .then(m_service->ioPool(),
               [](const DuplicateReport &r) {

@@ -8,8 +8,10 @@
 #include "runtime.h"
 #include "search_engine.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QUnhandledException>
 #include <QtConcurrent>
 
@@ -236,6 +238,19 @@ QFuture<LibraryOverview> LibraryService::overview()
         });
         return o;
     });
+}
+
+std::function<void(int, int)> progressOnGui(QObject *receiver, std::function<void(int, int)> update)
+{
+    return [guard = QPointer<QObject>(receiver), update = std::move(update)](int done, int total) {
+        QMetaObject::invokeMethod(
+            qApp,
+            [guard, update, done, total] {
+                if (guard)
+                    update(done, total);
+            },
+            Qt::QueuedConnection);
+    };
 }
 
 QFuture<DuplicateReport> LibraryService::findDuplicates(std::function<void(int, int)> progress,

@@ -49,6 +49,12 @@ namespace imago {
 class Library;
 class SearchEngine;
 
+// A progress callback for a job on a pool: each call runs `update(done, total)` on the GUI
+// thread, queued, and is dropped once `receiver` is gone (checked there, so a receiver
+// deleted while the job still runs is never touched).
+std::function<void(int, int)> progressOnGui(QObject *receiver,
+                                            std::function<void(int, int)> update);
+
 // The message of an exception delivered through a QFuture. QtConcurrent wraps exceptions that
 // are not QExceptions in QUnhandledException, whose what() says nothing: unwrap it.
 QString exceptionMessage(const std::exception &e);
