@@ -257,7 +257,7 @@ void DetailPane::updatePixmap()
         // Red where the photo matches the words: each cell's drop in match probability,
         // relative to the largest drop; cells that do not matter stay clear.
         const MatchExplanation &e = *currentExplanation();
-        const float top = std::max(1e-6f, *std::max_element(e.grid.begin(), e.grid.end()));
+        const float top = std::max(1e-6f, e.largestDrop());
         QPainter p(&pm);
         p.setPen(Qt::NoPen);
         const double w = pm.width() / dpr, h = pm.height() / dpr;
@@ -325,9 +325,7 @@ void DetailPane::fill()
                "lowers it by %3 points).")
                 .arg(e->translatedText.isEmpty() ? m_query : e->translatedText)
                 .arg(loc.toString(e->matchProbability * 100, 'f', 0))
-                .arg(loc.toString(
-                    100 * std::max(0.0f, *std::max_element(e->grid.begin(), e->grid.end())), 'f',
-                    0)));
+                .arg(loc.toString(100 * e->largestDrop(), 'f', 0)));
     else if (m_explaining)
         m_whyNote->setText(tr("Looking at each part of the photo…"));
     updatePixmap();

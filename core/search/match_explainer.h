@@ -19,6 +19,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -37,6 +38,11 @@ struct MatchExplanation
     QStringList warnings;       // words the model cannot read
     bool cancelled = false;
     float at(int row, int col) const { return grid[std::size_t(row) * cols + col]; }
+    // The largest drop (the hottest cell's), 0 when no cell lowers the match.
+    float largestDrop() const
+    {
+        return grid.empty() ? 0.0f : std::max(0.0f, *std::max_element(grid.begin(), grid.end()));
+    }
 };
 
 // Throws std::runtime_error naming the photo when it cannot be decoded, or the text when it
