@@ -30,9 +30,9 @@ void printUsage(FILE *to)
 }
 
 // Verbs that run no OpenMP work (no model, no index build or BLAS scan) need not re-execute
-// for OMP_WAIT_POLICY (runtime.h): that costs a second start of the process, ~0.6 s here, for
-// a `status` that otherwise takes 0.5 s. `verify` and `rebuild` may build an index, `merge`
-// trains IVF: they keep it, as do the model verbs.
+// for OMP_WAIT_POLICY (runtime.h) where the pre-init hook could not set it: that costs a second
+// start of the process, ~0.6 s here, for a `status` that otherwise takes 0.5 s. `verify` and
+// `rebuild` may build an index, `merge` trains IVF: they keep it, as do the model verbs.
 bool needsPassiveOpenMp(int argc, char **argv)
 {
     if (argc < 2)
@@ -49,8 +49,7 @@ bool needsPassiveOpenMp(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (needsPassiveOpenMp(argc, argv))
-        imago::flava::ensurePassiveOpenMp(argc, argv);
+    imago::flava::ensurePassiveOpenMp(argc, argv, needsPassiveOpenMp(argc, argv));
     // A file-size limit (ulimit -f) must surface as a write error the library reports, with
     // everything committed before it kept - not as SIGXFSZ killing the process mid-write.
     std::signal(SIGXFSZ, SIG_IGN);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "flava_config.h"
+#include "int8_rows.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
@@ -74,8 +75,18 @@ inline at::Tensor call(const torch::nn::LayerNorm &l, const at::Tensor &x)
     return at::layer_norm(x, l->options.normalized_shape(), l->weight, l->bias, l->options.eps());
 }
 
-// A linear map as the forward passes run it: fp32 (at::linear) or, once quantized, dynamic int8
-// (weights per-output-channel symmetric int8, activations quantized per call; oneDNN kernels).
+// How int8 activations are quantized. PerSample: one scale per sample of a batch (oneDNN's
+// dynamic int8 GEMM, fast for an image's 197 rows; on CPUs with VNNI only, else PerRow). PerRow:
+// one scale per row (Int8Rows, for short text queries: bound by reading the weights, and a token's
+// result never depends on the other tokens or on the padding of its batch).
+enum class Int8Activations
+{
+    PerSample,
+    PerRow,
+};
+
+// A linear map as the forward passes run it: fp32 (at::linear) or, once quantized, int8
+// (weights per-output-channel symmetric int8, activations quantized per call) or bf16.
 // Immutable after construction/quantize(); thread-safe to call.
 class LinearOp
 {
@@ -86,7 +97,7 @@ public:
     {
     }
     at::Tensor operator()(const at::Tensor &x) const;
-    void quantize();
+    void quantize(Int8Activations activations = Int8Activations::PerSample);
     bool quantized() const;
     // Holds the weights in bf16 and runs the GEMM in bf16 (input cast in, output cast back to
     // fp32), so the layer's interface stays fp32.
@@ -95,6 +106,7 @@ public:
 private:
     at::Tensor m_weight, m_bias;
     std::shared_ptr<void> m_packed; // LinearPackedParamsBase, kept out of this header
+    std::shared_ptr<const Int8Rows> m_rows;
     bool m_bf16 = false;
 };
 
@@ -111,7 +123,7 @@ public:
     at::Tensor forward(const at::Tensor &x, const at::Tensor &bias) const;
     // Fuses query/key/value into one GEMM and, with Int8 or BFloat16, converts the block's
     // linear maps; call once after the weights are loaded.
-    void finalize(Precision precision);
+    void finalize(Precision precision, Int8Activations int8 = Int8Activations::PerSample);
 
 private:
     EncoderConfig m_cfg;
@@ -138,7 +150,7 @@ public:
     EncoderStack(torch::nn::Module &owner, const EncoderConfig &cfg);
     EncoderOutput run(at::Tensor x, const at::Tensor &bias, bool keepAllStates) const;
     at::Tensor pool(const at::Tensor &last) const; // [B, S, D] -> [B, D]
-    void finalize(Precision precision);
+    void finalize(Precision precision, Int8Activations int8 = Int8Activations::PerSample);
 
 private:
     std::vector<FlavaLayer> m_layers;

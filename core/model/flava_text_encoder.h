@@ -17,7 +17,11 @@ public:
     EncoderOutput forward(const at::Tensor &ids, const at::Tensor &keepMask,
                           bool keepAllStates = false) const;
     at::Tensor pool(const at::Tensor &last) const { return m_stack.pool(last); }
-    void finalize(Precision precision = Precision::Float32) { m_stack.finalize(precision); }
+    // int8 queries quantize each token on its own (Int8Activations::PerRow).
+    void finalize(Precision precision = Precision::Float32)
+    {
+        m_stack.finalize(precision, Int8Activations::PerRow);
+    }
     const TextConfig &config() const { return m_cfg; }
 
 private:

@@ -14,9 +14,32 @@
 
 namespace imago::flava {
 
-void ensurePassiveOpenMp(int /*argc*/, char **argv)
+namespace {
+char *g_displacedEntry = nullptr; // the environment entry lent by the pre-init hook
+char *g_lentEntry = nullptr;      // "OMP_WAIT_POLICY=PASSIVE" in its place
+} // namespace
+
+void lendToOpenMpPolicy(char *displaced, char *entry)
 {
-    if (std::getenv("OMP_WAIT_POLICY") != nullptr)
+    g_displacedEntry = displaced;
+    g_lentEntry = entry;
+}
+
+void ensurePassiveOpenMp(int /*argc*/, char **argv, bool mayReexecute)
+{
+    if (g_lentEntry != nullptr) {
+        // `environ` may be a copy by now (a setenv() in some initialiser): find the entry.
+        for (char **e = environ; e != nullptr && *e != nullptr; ++e) {
+            if (*e == g_lentEntry) {
+                *e = g_displacedEntry;
+                break;
+            }
+        }
+        g_lentEntry = g_displacedEntry = nullptr;
+        ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        return;
+    }
+    if (!mayReexecute || std::getenv("OMP_WAIT_POLICY") != nullptr)
         return;
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     // Guard against a loop should the exec'd image somehow not see the variable.

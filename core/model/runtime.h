@@ -11,10 +11,16 @@ namespace imago::flava {
 
 // OpenMP reads OMP_WAIT_POLICY once, when libgomp is loaded - before main() runs. A desktop
 // app shares the CPU, and spin-waiting model threads ran 5-7x slower than one thread when
-// another process held a core. Call first thing in main(): if the policy is not set, it sets
-// OMP_WAIT_POLICY=PASSIVE and re-executes the program (same argv), so that libgomp starts with
-// it. Returns normally when nothing needed to change (or re-exec was impossible).
-void ensurePassiveOpenMp(int argc, char **argv);
+// another process held a core. Call first thing in main(). Where the executable links
+// app/passive_openmp.cpp, that hook has already given libgomp OMP_WAIT_POLICY=PASSIVE through
+// a borrowed environment entry: this gives the entry back and sets the variable properly (for
+// child processes). Otherwise, if the policy is not set, it sets OMP_WAIT_POLICY=PASSIVE and
+// re-executes the program (same argv) unless `mayReexecute` is false, so that libgomp starts
+// with it (~0.6 s of LibTorch's start-up once more). Returns normally when nothing needed to
+// change (or re-exec failed).
+void ensurePassiveOpenMp(int argc, char **argv, bool mayReexecute = true);
+// Called by that pre-init hook: `displaced` is the entry it replaced with `entry`.
+void lendToOpenMpPolicy(char *displaced, char *entry);
 
 // Cores this process may run on (sched affinity), and how many of them are idle right now,
 // sampled from /proc/stat over ~50 ms. recommendedThreads() = max(1, idle cores rounded).

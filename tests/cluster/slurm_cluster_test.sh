@@ -351,7 +351,9 @@ for i, q in enumerate(queries):
     a = [(r["path"], r["score"]) for r in load("single", f"search-{i}")["results"]]
     b = [(r["path"], r["score"]) for r in load("merged", f"search-{i}")["results"]]
     check(len(a) == 10, f"'{q}': the single library gives {len(a)} results, not 10")
-    if a != b:
+    # Same photos in the same order; scores equal up to float rounding (an fp32 GEMM need not
+    # give the same bits for an image in a batch of another size: OpenBLAS on Zen 1 does not).
+    if [x[0] for x in a] != [y[0] for y in b] or any(abs(x[1] - y[1]) > 1e-5 for x, y in zip(a, b)):
         diff = max((abs(x[1] - y[1]) for x, y in zip(a, b) if x[0] == y[0]), default=None)
         bad.append(f"'{q}': single {a}\n   merged {b}\n   (largest score difference for the "
                    f"same path {diff})")

@@ -15,6 +15,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <set>
@@ -49,6 +50,18 @@ std::map<QString, Row> snapshot(Library &library, const QString &root)
 bool bitEqual(const std::vector<float> &a, const std::vector<float> &b)
 {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Equal up to float rounding: an fp32 GEMM need not give the same bits for an image in a batch
+// of another size (OpenBLAS on an AVX2-only Zen 1 EPYC does not), and shards batch differently.
+bool nearlyEqual(const std::vector<float> &a, const std::vector<float> &b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::abs(a[i] - b[i]) > 1e-5f)
+            return false;
+    return true;
 }
 } // namespace
 
@@ -181,7 +194,7 @@ private Q_SLOTS:
             QVERIFY2(it != a.end(), qPrintable(rel));
             QCOMPARE(it->second.status, row.status);
             QCOMPARE(it->second.hash, row.hash);
-            QVERIFY2(bitEqual(it->second.vector, row.vector), qPrintable(rel));
+            QVERIFY2(nearlyEqual(it->second.vector, row.vector), qPrintable(rel));
         }
         // The same results with the same scores, for queries that are photos of the set.
         int queries = 0;
@@ -193,7 +206,7 @@ private Q_SLOTS:
             for (std::size_t i = 0; i < ha.size(); ++i) {
                 QCOMPARE(merged.catalog().photo(ha[i].id)->facts.path,
                          plain.catalog().photo(hb[i].id)->facts.path);
-                QCOMPARE(ha[i].score, hb[i].score);
+                QVERIFY(std::abs(ha[i].score - hb[i].score) <= 1e-5f);
             }
         }
         QVERIFY2(merged.verify().isEmpty(), qPrintable(merged.verify().join('\n')));
