@@ -1,8 +1,8 @@
 #include "int8_rows.h"
+#include "runtime.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -35,27 +35,25 @@ QuantizedRows quantizeRows(const float *x, std::int64_t rows, std::int64_t in,
     QuantizedRows q;
     q.pairs.assign(std::size_t(rows * pairCount), 0);
     q.scale.assign(std::size_t(rows), 0.0f);
-    std::vector<std::int16_t> row(std::size_t(pairCount * 2), 0);
     for (std::int64_t r = 0; r < rows; ++r) {
         const float *src = x + r * in;
+        auto *dst = reinterpret_cast<std::int16_t *>(q.pairs.data() + r * pairCount);
         float amax = 0;
         bool finite = true;
         for (std::int64_t i = 0; i < in; ++i) {
             finite = finite && std::isfinite(src[i]);
             amax = std::max(amax, std::abs(src[i]));
         }
-        std::fill(row.begin(), row.end(), std::int16_t(0));
         if (!finite) {
             // NaN or inf in: NaN out (0 * NaN), as the float product would give.
             q.scale[std::size_t(r)] = std::numeric_limits<float>::quiet_NaN();
         } else if (amax > 0) {
             const float inv = levels / amax;
             for (std::int64_t i = 0; i < in; ++i)
-                row[std::size_t(i)] = static_cast<std::int16_t>(
+                dst[i] = static_cast<std::int16_t>(
                     std::clamp(std::nearbyint(src[i] * inv), -levels, levels));
             q.scale[std::size_t(r)] = amax / levels;
         }
-        std::memcpy(q.pairs.data() + r * pairCount, row.data(), row.size() * sizeof(std::int16_t));
     }
     return q;
 }
@@ -118,22 +116,7 @@ constexpr Avx2Block kAvx2Blocks[kTileRows + 1] = {
 };
 #endif
 
-bool cpuHasAvx2()
-{
-#ifdef IMAGO_INT8_ROWS_AVX2
-    static const bool has = __builtin_cpu_supports("avx2");
-    return has;
-#else
-    return false;
-#endif
-}
-
 } // namespace
-
-bool Int8Rows::hasAvx2Kernel()
-{
-    return cpuHasAvx2();
-}
 
 Int8Rows::Int8Rows(const float *weight, std::int64_t out, std::int64_t in, const float *bias)
     : m_out(out), m_in(in), m_pairs((in + 1) / 2),
@@ -175,7 +158,7 @@ void Int8Rows::apply(const float *x, std::int64_t rows, float *y, const Parallel
         return;
     const QuantizedRows q = quantizeRows(x, rows, m_in, m_pairs, float(m_levels));
     const std::int64_t blocks = (m_out + kBlock - 1) / kBlock;
-    const bool avx2 = kernel == Kernel::Best && cpuHasAvx2();
+    [[maybe_unused]] const bool avx2 = kernel == Kernel::Best && cpuFeatures().avx2;
 
     auto run = [&](std::int64_t blockBegin, std::int64_t blockEnd) {
         std::int32_t sums[kTileRows][kBlock];

@@ -25,7 +25,7 @@ public:
         std::int64_t blocks, const std::function<void(std::int64_t, std::int64_t)> &)>;
     enum class Kernel
     {
-        Best,     // AVX2 where the CPU has it, else portable
+        Best,     // AVX2 where cpuFeatures() (runtime.h) has it, else portable
         Portable, // plain C++
     };
 
@@ -35,7 +35,6 @@ public:
 
     std::int64_t outFeatures() const { return m_out; }
     std::int64_t inFeatures() const { return m_in; }
-    bool empty() const { return m_out == 0; }
 
     // x [rows, in] -> y [rows, out], both row-major and dense. `parallel` null: this thread.
     void apply(const float *x, std::int64_t rows, float *y, const ParallelFor &parallel = {},
@@ -45,8 +44,6 @@ public:
     std::int8_t weight(std::int64_t o, std::int64_t i) const;
     float weightScale(std::int64_t o) const { return m_scale[std::size_t(o)]; }
     int activationLevels() const { return m_levels; }
-
-    static bool hasAvx2Kernel();
 
 private:
     std::int64_t m_out = 0, m_in = 0;
