@@ -9,6 +9,11 @@
 #include <cmath>
 #include <limits>
 
+// at::parallel_for is inline: built without OpenMP it quietly runs every range on one thread.
+#ifndef _OPENMP
+#error "flava_layers.cpp needs OpenMP (core/model/CMakeLists.txt links OpenMP::OpenMP_CXX)"
+#endif
+
 namespace imago::flava {
 
 namespace tnn = torch::nn;
