@@ -63,10 +63,10 @@ at::Tensor LinearOp::operator()(const at::Tensor &x) const
         auto sizes = in.sizes().vec();
         sizes.back() = m_rows->outFeatures();
         auto out = at::empty(sizes, in.options());
-        // At least 8 blocks of 8 columns a thread: fewer do not pay for waking one.
+        // At least 64 columns a thread: fewer do not pay for waking one.
         m_rows->apply(in.data_ptr<float>(), rows, out.data_ptr<float>(),
                       [](int64_t blocks, const std::function<void(int64_t, int64_t)> &f) {
-                          at::parallel_for(0, blocks, 8, f);
+                          at::parallel_for(0, blocks, 64 / Int8Rows::kColumnsPerBlock, f);
                       });
         return out;
     }

@@ -7,7 +7,7 @@
 // other rows (padding, batch-mates), and the activations add almost no error to the weights'.
 // (8-bit symmetric activations moved the toy's R@1 by 0.03: GELU outputs are one-sided.) The
 // products are exact integer sums (int16 pairs into int32), then scaled:
-// y = float(sum) * (sx * sw) + b. The AVX2 kernel and the portable one give the same bits.
+// y = float(sum) * (sx * sw) + b. The AVX512-VNNI, AVX2 and portable kernels give the same bits.
 // Internal header: no LibTorch types; only core/model and its tests include it.
 #pragma once
 
@@ -20,14 +20,18 @@ namespace imago::flava {
 class Int8Rows
 {
 public:
-    // Ranges of 8-column blocks [begin, end) of the output, run on some thread pool.
+    // Ranges of blocks [begin, end) of blockCount() output columns each, run on some pool.
     using ParallelFor = std::function<void(
         std::int64_t blocks, const std::function<void(std::int64_t, std::int64_t)> &)>;
     enum class Kernel
     {
-        Best,     // AVX2 where cpuFeatures() (runtime.h) has it, else portable
+        Best,     // AVX512-VNNI, else AVX2, where cpuFeatures() (runtime.h) has it, else portable
+        Avx2,     // AVX2 even where VNNI is there (for tests and benchmarks)
         Portable, // plain C++
     };
+    // Whether this CPU runs `kernel` as itself (Best always; Avx2 needs AVX2).
+    static bool hasKernel(Kernel kernel);
+    static constexpr std::int64_t kColumnsPerBlock = 16;
 
     Int8Rows() = default;
     // weight [out, in] row-major fp32, bias [out] or null.
@@ -35,6 +39,7 @@ public:
 
     std::int64_t outFeatures() const { return m_out; }
     std::int64_t inFeatures() const { return m_in; }
+    std::int64_t blockCount() const; // ceil(out / kColumnsPerBlock)
 
     // x [rows, in] -> y [rows, out], both row-major and dense. `parallel` null: this thread.
     void apply(const float *x, std::int64_t rows, float *y, const ParallelFor &parallel = {},
@@ -49,8 +54,8 @@ private:
     std::int64_t m_out = 0, m_in = 0;
     std::int64_t m_pairs = 0;                 // ceil(in / 2)
     int m_levels = 127;                       // activation levels either side of zero
-    std::shared_ptr<std::int8_t[]> m_packed;  // [ceil(out/8)][pairs][8 columns][2], zero padded
-    std::shared_ptr<float[]> m_scale, m_bias; // [ceil(out/8) * 8], zero padded
+    std::shared_ptr<std::int8_t[]> m_packed;  // [blocks][pairs][16 columns][2], zero padded
+    std::shared_ptr<float[]> m_scale, m_bias; // [blocks * 16], zero padded
 };
 
 } // namespace imago::flava

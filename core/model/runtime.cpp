@@ -172,6 +172,8 @@ CpuFeatures parseCpuInfo(const std::string &text)
             cpu.amxBf16 |= f == "amx_bf16";
             cpu.amxInt8 |= f == "amx_int8";
             cpu.vnni |= f == "avx512_vnni" || f == "avx_vnni";
+            cpu.avx512Vnni |= f == "avx512_vnni";
+            cpu.avx512bw |= f == "avx512bw";
         }
     }
     return cpu;

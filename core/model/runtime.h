@@ -48,7 +48,9 @@ struct CpuFeatures
     bool avx512Bf16 = false; // AVX512_BF16: bf16 dot products
     bool amxBf16 = false;    // AMX tiles with bf16 (Sapphire Rapids and later)
     bool amxInt8 = false;
-    bool vnni = false; // AVX512_VNNI or AVX-VNNI: int8 dot products
+    bool vnni = false;       // AVX512_VNNI or AVX-VNNI: int8 dot products
+    bool avx512Vnni = false; // AVX512_VNNI itself (512-bit int8/int16 dot products)
+    bool avx512bw = false;
     std::string modelName;
     // bf16 arithmetic in hardware (AMX or AVX512_BF16); elsewhere it is emulated, tens of times
     // slower than fp32.

@@ -55,7 +55,9 @@ private Q_SLOTS:
         QTest::newRow("one row, round sizes") << 1 << 64 << 96;
         QTest::newRow("a query's 8 tokens") << 8 << 48 << 80;
         QTest::newRow("two tiles and one row, odd sizes") << 17 << 13 << 7;
-        QTest::newRow("more columns than a pass") << 3 << 8 * 40 + 5 << 33;
+        QTest::newRow("more columns than a pass") << 3 << 16 * 20 + 5 << 33;
+        QTest::newRow("one block, few rows, odd pairs") << 2 << 16 << 31;
+        QTest::newRow("query shapes") << 9 << 96 << 768;
         QTest::newRow("one input") << 5 << 9 << 1;
     }
     void matchesIntegerSums()
@@ -70,10 +72,14 @@ private Q_SLOTS:
         QCOMPARE(op.outFeatures(), out);
         QCOMPARE(op.inFeatures(), in);
 
-        std::vector<float> best(std::size_t(rows * out), -1.0f), portable = best;
+        std::vector<float> best(std::size_t(rows * out), -1.0f), portable = best, avx2 = best;
         op.apply(x.data(), rows, best.data());
         op.apply(x.data(), rows, portable.data(), {}, Int8Rows::Kernel::Portable);
         QVERIFY(best == portable); // same bits whichever kernel ran
+        if (Int8Rows::hasKernel(Int8Rows::Kernel::Avx2)) {
+            op.apply(x.data(), rows, avx2.data(), {}, Int8Rows::Kernel::Avx2);
+            QVERIFY(avx2 == portable);
+        }
 
         double maxErrorVsFloat = 0, maxAbs = 0;
         for (int r = 0; r < rows; ++r) {
