@@ -4,13 +4,15 @@
 #include "checkpoint_error.h"
 #include "flava_module.h"
 #include "runtime.h"
+#include "text_query_encoder.h"
 
 #include <ATen/core/grad_mode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/cuda.h>
 
-#include <cstring>
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -35,6 +37,10 @@ struct FlavaModel::Private
     Precision textPrecision = Precision::Float32;
     // Parts not yet loaded come from here on first use (CPU only; on CUDA all load at once).
     std::shared_ptr<const Checkpoint> checkpoint;
+    // int8 queries on the CPU: the text encoder without LibTorch (it reads the word
+    // embeddings from `checkpoint`, or from `net` for random weights).
+    std::unique_ptr<const TextQueryEncoder> query;
+    std::vector<TensorView> randomViews; // createRandom(): the views `query` was built from
     std::once_flag imageOnce, multimodalOnce;
     std::atomic<bool> imageLoaded{false}, multimodalLoaded{false};
 
@@ -113,6 +119,19 @@ private:
     std::uint64_t m_length = 0;
 };
 
+// Copies the one text-part parameter that TextQueryEncoder does not hold.
+void loadLogitScale(FlavaNetImpl &net, const Checkpoint &checkpoint)
+{
+    const TensorView *v = checkpoint.find("flava.logit_scale");
+    if (!v) // load() has checked it: unreachable for a checked checkpoint
+        throw CheckpointError(checkpoint.file(), "missing tensor 'flava.logit_scale'");
+    auto *base = const_cast<std::uint8_t *>(v->data) +
+                 v->storageOffset * static_cast<std::int64_t>(dtypeSize(v->dtype));
+    at::NoGradGuard noGrad;
+    net.flava->logit_scale.copy_(
+        at::from_blob(base, v->shape, v->strides, torchScalarType(v->dtype)));
+}
+
 std::string readFile(const std::filesystem::path &p)
 {
     std::ifstream in(p, std::ios::binary);
@@ -179,12 +198,22 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     // fraction of the time and memory. Every tensor is still checked here.
     p->precision = options.precision;
     p->textPrecision = options.textPrecision;
-    p->net->load(*checkpoint, TextPart);
-    checkpoint->dropResident();
-    if (options.textPrecision != Precision::Float32) {
-        const ReleaseSources release;
-        p->net->finalize(options.precision, options.textPrecision, TextPart);
+    if (options.textPrecision == Precision::Int8) {
+        // Queries run in TextQueryEncoder; LibTorch's text encoder is never loaded. Every
+        // tensor is still checked here, and logit_scale is the one parameter read.
+        p->net->load(*checkpoint, 0, AllParts);
+        p->query = std::make_unique<const TextQueryEncoder>(
+            p->cfg, [&](const std::string &name) { return checkpoint->find(name); },
+            checkpoint->file(), modelThreads());
+        loadLogitScale(*p->net, *checkpoint);
+    } else {
+        p->net->load(*checkpoint, TextPart);
+        if (options.textPrecision != Precision::Float32) {
+            const ReleaseSources release;
+            p->net->finalize(options.precision, options.textPrecision, TextPart);
+        }
     }
+    checkpoint->dropResident();
     p->checkpoint = std::move(checkpoint);
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
@@ -200,9 +229,22 @@ FlavaModel::createRandom(const FlavaConfig &config, const ModelOptions &options,
     at::manual_seed(seed);
     p->net = FlavaNet(config);
     p->net->eval();
-    p->net->finalize(options.precision, options.textPrecision);
+    const bool query = options.textPrecision == Precision::Int8;
+    p->net->finalize(options.precision, query ? Precision::Float32 : options.textPrecision);
     p->precision = options.precision;
     p->textPrecision = options.textPrecision;
+    if (query) {
+        p->randomViews = p->net->parameterViews(TextPart);
+        const auto &views = p->randomViews;
+        p->query = std::make_unique<const TextQueryEncoder>(
+            config,
+            [&views](const std::string &name) -> const TensorView * {
+                const auto it = std::find_if(views.begin(), views.end(),
+                                             [&](const TensorView &v) { return v.name == name; });
+                return it == views.end() ? nullptr : &*it;
+            },
+            p->identity, modelThreads());
+    }
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
 
@@ -288,6 +330,14 @@ std::vector<float> FlavaModel::embedTexts(const std::vector<std::vector<std::int
     c10::InferenceMode guard;
     if (texts.empty())
         return {};
+    if (d->query) {
+        std::vector<float> out;
+        for (const auto &t : texts) {
+            const auto v = d->query->embed(t);
+            out.insert(out.end(), v.begin(), v.end());
+        }
+        return out;
+    }
     std::size_t longest = 0;
     for (const auto &t : texts) {
         if (t.empty())
@@ -320,7 +370,17 @@ std::vector<ItmScore> FlavaModel::match(std::span<const std::shared_ptr<const Im
                                    {1, static_cast<int64_t>(textIds.size())}, at::kLong)
                          .to(d->device);
     // The query runs unpadded, so no mask is needed and both HF masking conventions agree.
-    const auto text = d->net->flava->text_model->forward(ids, at::Tensor()).lastPreNorm;
+    at::Tensor text;
+    if (d->query) {
+        std::vector<float> states;
+        d->query->embed(textIds, &states);
+        text = at::from_blob(states.data(),
+                             {1, static_cast<int64_t>(textIds.size()), d->query->hiddenSize()},
+                             at::kFloat)
+                   .clone();
+    } else {
+        text = d->net->flava->text_model->forward(ids, at::Tensor()).lastPreNorm;
+    }
     std::vector<at::Tensor> stack;
     stack.reserve(images.size());
     for (const auto &img : images) {

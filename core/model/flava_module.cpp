@@ -23,8 +23,8 @@ FlavaCoreImpl::FlavaCoreImpl(const FlavaConfig &cfg)
         register_module("text_projection", Dense(cfg.text.hiddenSize, cfg.projectionDim));
     image_to_mm_projection = register_module(
         "image_to_mm_projection", Dense(cfg.image.hiddenSize, cfg.multimodal.hiddenSize));
-    text_to_mm_projection = register_module(
-        "text_to_mm_projection", Dense(cfg.text.hiddenSize, cfg.multimodal.hiddenSize));
+    text_to_mm_projection = register_module("text_to_mm_projection",
+                                            Dense(cfg.text.hiddenSize, cfg.multimodal.hiddenSize));
     logit_scale = register_parameter("logit_scale", at::zeros({}));
 }
 
@@ -130,6 +130,26 @@ void FlavaNetImpl::finalize(Precision precision, Precision textPrecision, unsign
         flava->text_model->finalize(textPrecision);
     if (parts & MultimodalPart)
         flava->multimodal_model->finalize(precision);
+}
+
+std::vector<TensorView> FlavaNetImpl::parameterViews(unsigned parts) const
+{
+    std::vector<TensorView> views;
+    for (auto &item : named_parameters(/*recurse=*/true)) {
+        const at::Tensor &t = item.value();
+        if (!(partOf(item.key()) & parts) || !t.defined() || t.scalar_type() != at::kFloat ||
+            !t.is_contiguous() || !t.device().is_cpu())
+            continue;
+        TensorView v;
+        v.name = item.key();
+        v.dtype = DType::F32;
+        v.shape = t.sizes().vec();
+        v.strides = t.strides().vec();
+        v.data = static_cast<const std::uint8_t *>(t.data_ptr());
+        v.storageBytes = std::size_t(t.numel()) * sizeof(float);
+        views.push_back(std::move(v));
+    }
+    return views;
 }
 
 at::Tensor FlavaNetImpl::imageFeatures(const at::Tensor &imageLast) const

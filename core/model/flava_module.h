@@ -54,8 +54,7 @@ public:
     // Checks the parameters of `checked` against the checkpoint (present, same shape, floating
     // point) and copies those of `parts` (converting F16/BF16/F64 to F32), then finalizes them
     // in fp32. Throws CheckpointError naming the tensor when one is missing or mis-shaped.
-    void load(const Checkpoint &checkpoint, unsigned parts = AllParts,
-              unsigned checked = AllParts);
+    void load(const Checkpoint &checkpoint, unsigned parts = AllParts, unsigned checked = AllParts);
     // Derives the fused/reshaped operands the forward passes use from the parameters; load()
     // calls it, and so must anyone who sets or moves parameters another way.
     // int8: the image and multimodal encoders' block linears run as dynamic int8; int8Text:
@@ -77,6 +76,11 @@ public:
     EncoderOutput multimodal(const at::Tensor &imagePreNorm, const at::Tensor &textPreNorm,
                              const at::Tensor &textKeep, bool keepAllStates = false) const;
     at::Tensor itm(const at::Tensor &mmLast) const { return itm_head->forward(mmLast); }
+
+    // Views of the fp32 parameters of `parts` under their checkpoint names (contiguous, valid
+    // as long as this network and its parameters are), for readers that take a checkpoint's
+    // views, e.g. TextQueryEncoder on a network with random weights.
+    std::vector<TensorView> parameterViews(unsigned parts = AllParts) const;
 
     FlavaCore flava{nullptr};
     ItmHead itm_head{nullptr};
