@@ -5,11 +5,13 @@
 #include "library.h"
 #include "library_error.h"
 #include "match_explainer.h"
+#include "model_store.h"
 #include "runtime.h"
 #include "search_engine.h"
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QPointer>
 #include <QUnhandledException>
@@ -138,6 +140,8 @@ void LibraryService::open(const QString &libraryDir, const ModelChoice &choice)
     options.model.device = choice.device == ModelChoice::Device::Cpu   ? flava::Device::Cpu
                            : choice.device == ModelChoice::Device::Gpu ? flava::Device::Cuda
                                                                        : flava::Device::Auto;
+    options.model.identityCacheDir =
+        QFile::encodeName(ModelStore::defaultIdentityCacheDir()).toStdString();
     const QString modelDir = choice.modelDir;
     const QString dir = m_libraryDir;
 

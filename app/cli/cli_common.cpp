@@ -6,6 +6,7 @@
 #include "preprocess.h"
 #include "runtime.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QTextStream>
@@ -126,6 +127,8 @@ std::shared_ptr<const ModelSession> openModel(const QString &dirArg,
                         exactImages ? flava::Precision::Float32 : flava::bestCpuPrecision());
     options.model.textPrecision =
         precisionOption(parser, QStringLiteral("query-precision"), queryPrecision);
+    options.model.identityCacheDir =
+        QFile::encodeName(ModelStore::defaultIdentityCacheDir()).toStdString();
     try {
         return ModelSession::open(dir, options);
     } catch (const std::exception &e) {

@@ -2,6 +2,7 @@
 
 #include "checkpoint.h"
 #include "download_log.h"
+#include "model_identity.h"
 #include "model_session.h"
 
 #include <QDir>
@@ -46,24 +47,6 @@ QString defaultStoreFile()
            QStringLiteral("/models/models.json");
 }
 
-// The cache key of a folder's identity: its weights file, size and mtime.
-QString identityKey(const QString &dir, QString *weightsName = nullptr)
-{
-    for (const QString &name :
-         {QStringLiteral("model.safetensors"), QStringLiteral("pytorch_model.bin")}) {
-        const QFileInfo fi(QDir(dir).filePath(name));
-        if (fi.isFile()) {
-            if (weightsName)
-                *weightsName = name;
-            return QStringLiteral("%1|%2|%3")
-                .arg(fi.absoluteFilePath())
-                .arg(fi.size())
-                .arg(fi.lastModified().toMSecsSinceEpoch());
-        }
-    }
-    return {};
-}
-
 bool looksLikeModel(const QString &dir)
 {
     return !dir.endsWith(QStringLiteral(".partial")) &&
@@ -73,8 +56,17 @@ bool looksLikeModel(const QString &dir)
 } // namespace
 
 ModelStore::ModelStore(const QString &storeFile)
-    : m_file(storeFile.isEmpty() ? defaultStoreFile() : storeFile)
+    : m_file(storeFile.isEmpty() ? defaultStoreFile() : storeFile),
+      m_identityCache(storeFile.isEmpty()
+                          ? defaultIdentityCacheDir()
+                          : QFileInfo(storeFile).absolutePath() + QStringLiteral("/identity-cache"))
 {
+}
+
+QString ModelStore::defaultIdentityCacheDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) +
+           QStringLiteral("/imago/model-identity");
 }
 
 QString ModelStore::defaultModelDir()
@@ -136,13 +128,9 @@ ModelInfo ModelStore::importFolder(const QString &dirArg)
     validate(dir, Check::Quick); // fails fast with a precise message
     ModelSessionOptions options;
     options.model.device = flava::Device::Cpu;
-    const auto session = ModelSession::open(dir, options);
-    QJsonObject obj = readObject(m_file);
-    QJsonObject ids = obj.value(QStringLiteral("identities")).toObject();
-    ids.insert(identityKey(dir), session->identity());
-    obj.insert(QStringLiteral("identities"), ids);
-    obj.insert(QStringLiteral("active"), dir);
-    writeObject(m_file, obj);
+    options.model.identityCacheDir = QFile::encodeName(m_identityCache).toStdString();
+    ModelSession::open(dir, options); // loads fully; the identity is remembered on the way
+    setActiveModel(dir);
     return describe(dir, false);
 }
 
@@ -164,21 +152,15 @@ ModelInfo ModelStore::describe(const QString &dirArg, bool computeIdentity)
     info.repo = manifest.value(QStringLiteral("repo")).toString();
     info.revision = manifest.value(QStringLiteral("revision")).toString();
     info.installedAt = manifest.value(QStringLiteral("installed_at")).toString();
-    const QString key = identityKey(info.dir, &info.weightsFile);
-    QJsonObject obj = readObject(m_file);
-    QJsonObject ids = obj.value(QStringLiteral("identities")).toObject();
-    info.identity = ids.value(key).toString();
+    const std::filesystem::path path = QFile::encodeName(info.dir).toStdString();
+    const std::filesystem::path cache = QFile::encodeName(m_identityCache).toStdString();
     try {
-        if (computeIdentity && info.identity.isEmpty()) {
-            ModelSessionOptions options;
-            options.model.device = flava::Device::Cpu;
-            info.identity = ModelSession::open(info.dir, options)->identity();
-            ids.insert(key, info.identity);
-            obj.insert(QStringLiteral("identities"), ids);
-            writeObject(m_file, obj);
-        } else {
-            validate(info.dir, Check::Quick);
-        }
+        info.weightsFile =
+            QFile::decodeName(flava::Checkpoint::weightsFile(path).filename().string().c_str());
+        validate(info.dir, Check::Quick);
+        info.identity = QString::fromStdString(
+            computeIdentity ? flava::modelIdentity(path, cache)
+                            : flava::cachedModelIdentity(path, cache).value_or(std::string()));
         info.valid = true;
     } catch (const std::exception &e) {
         info.problem = QString::fromUtf8(e.what());

@@ -2,10 +2,11 @@
 //
 // Default folder: $IMAGO_MODEL_DIR, else <AppDataLocation>/models/flava-full (what
 // `imago-cli model download` and the GUI's first-run page install into). The active choice is
-// remembered in <AppDataLocation>/models/models.json {"active": dir, "identities": {...}}, which
-// also caches each folder's model identity keyed by its weights file's size and mtime (computing
-// it means reading every weight). A folder counts as a model when ModelSession can open it; a
-// `<dir>.partial` staging folder (see model_downloader.h) never does.
+// remembered in <AppDataLocation>/models/models.json {"active": dir}. Each folder's model
+// identity (computing it means reading every weight) is remembered by the model layer in
+// identityCacheDir() (model_identity.h: keyed by both files' stamps), which the verbs and the
+// app also pass when they load a model. A folder counts as a model when ModelSession can open
+// it; a `<dir>.partial` staging folder (see model_downloader.h) never does.
 //
 // Imported folders stay where the user keeps them: import validates and remembers, it does not
 // copy. Not thread-safe: one ModelStore per thread; the JSON file is rewritten atomically.
@@ -29,10 +30,15 @@ struct ModelInfo
 class ModelStore
 {
 public:
-    // storeFile: the JSON file that remembers the choice; empty for the default.
+    // storeFile: the JSON file that remembers the choice; empty for the default. The identity
+    // cache is then <GenericCacheLocation>/imago/model-identity, else identity-cache/ beside
+    // storeFile.
     explicit ModelStore(const QString &storeFile = {});
 
     static QString defaultModelDir();
+    // The default identity cache (for ModelOptions::identityCacheDir).
+    static QString defaultIdentityCacheDir();
+    QString identityCacheDir() const { return m_identityCache; }
     // The folder verbs and the GUI use when none is given: the remembered choice if it is
     // still a folder, else the default folder if it holds a model, else empty.
     static QString activeModelDir();
@@ -52,11 +58,12 @@ public:
 
     // Validates fully, remembers the identity and makes the folder active. Throws like validate.
     ModelInfo importFolder(const QString &dir);
-    // What a folder holds. computeIdentity: load the model when the cache has no identity.
+    // What a folder holds. computeIdentity: hash the files when the cache has no identity.
     ModelInfo describe(const QString &dir, bool computeIdentity);
 
 private:
     QString m_file;
+    QString m_identityCache;
 };
 
 } // namespace imago

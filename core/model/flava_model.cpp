@@ -3,6 +3,7 @@
 #include "checkpoint.h"
 #include "checkpoint_error.h"
 #include "flava_module.h"
+#include "model_identity.h"
 #include "runtime.h"
 #include "text_query_encoder.h"
 
@@ -83,42 +84,6 @@ struct FlavaModel::Private
 
 namespace {
 
-// A fast 64-bit content hash (four independent multiply-rotate lanes): cryptographic strength
-// is not needed to notice a different model, speed is (the weights are ~1.4 GB).
-class ContentHash
-{
-public:
-    void add(std::span<const std::uint8_t> bytes)
-    {
-        std::size_t i = 0;
-        for (; i + 32 <= bytes.size(); i += 32)
-            for (int lane = 0; lane < 4; ++lane) {
-                std::uint64_t w;
-                std::memcpy(&w, bytes.data() + i + 8 * lane, 8);
-                m_lane[lane] = rotl(m_lane[lane] ^ (w * kP1), 31) * kP2;
-            }
-        for (; i < bytes.size(); ++i)
-            m_lane[0] = rotl(m_lane[0] ^ (bytes[i] * kP1), 11) * kP2;
-        m_length += bytes.size();
-    }
-    std::uint64_t digest() const
-    {
-        std::uint64_t h = m_length * kP1;
-        for (auto l : m_lane)
-            h = rotl(h ^ (l * kP2), 27) * kP1 + 0x9E3779B97F4A7C15ull;
-        h ^= h >> 33;
-        h *= kP2;
-        h ^= h >> 29;
-        return h;
-    }
-
-private:
-    static constexpr std::uint64_t kP1 = 0x9E3779B185EBCA87ull, kP2 = 0xC2B2AE3D27D4EB4Full;
-    static std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-    std::uint64_t m_lane[4] = {1, 2, 3, 4};
-    std::uint64_t m_length = 0;
-};
-
 // Copies the one text-part parameter that TextQueryEncoder does not hold.
 void loadLogitScale(FlavaNetImpl &net, const Checkpoint &checkpoint)
 {
@@ -159,19 +124,7 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     p->cfg = FlavaConfig::fromJson(configText, configPath);
 
     auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::weightsFile(modelDir));
-    ContentHash hash;
-    hash.add({reinterpret_cast<const std::uint8_t *>(configText.data()), configText.size()});
-    // In 64 MiB pieces (a multiple of the hash's 32-byte block: the same digest as one call),
-    // each dropped from the resident set once read, so hashing 1.4 GB never holds it all.
-    const auto bytes = checkpoint->bytes();
-    constexpr std::size_t kPiece = std::size_t(64) << 20;
-    for (std::size_t at = 0; at < bytes.size(); at += kPiece) {
-        hash.add(bytes.subspan(at, std::min(kPiece, bytes.size() - at)));
-        checkpoint->dropResident(at, kPiece);
-    }
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash.digest()));
-    p->identity = std::string("flava-") + hex;
+    p->identity = modelIdentity(configText, configPath, *checkpoint, options.identityCacheDir);
 
     warnIfSlowBlas();
     const bool cuda = options.device != Device::Cpu && torch::cuda::is_available();

@@ -49,6 +49,9 @@ struct ModelOptions
     int threads = 0;                          // CPU intra-op threads; 0 = the cores idle right now
     Precision precision = Precision::Float32; // image and multimodal encoders
     Precision textPrecision = Precision::Float32; // text encoder (queries and ITM's text side)
+    // Where the identity of the model's files may be remembered (model_identity.h), so that
+    // a start does not hash 1.4 GB again; empty: computed at every load.
+    std::filesystem::path identityCacheDir = {};
 };
 
 // The image encoder's pre-final-LayerNorm hidden states of one image: the input ITM needs.
