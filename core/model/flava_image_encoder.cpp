@@ -3,6 +3,7 @@
 #include <torch/nn/modules/conv.h>
 
 #include <stdexcept>
+#include <vector>
 
 namespace imago::flava {
 
@@ -33,8 +34,14 @@ EncoderOutput FlavaImageEncoderImpl::forward(const at::Tensor &pixels, bool keep
     const auto patches = pixels.reshape({b, c, g, p, g, p})
                              .permute({0, 2, 4, 1, 3, 5})
                              .reshape({b, g * g, c * p * p}); // [B, N, C*p*p]
-    auto x = at::addmm(m_patchBias, patches.reshape({b * g * g, c * p * p}), m_patchWeight)
-                 .view({b, g * g, -1});                                             // [B, N, D]
+    // One GEMM per image: BLAS's blocking for a taller matrix may round a row differently
+    // (~1e-7), which bf16's rounding of the next layers' inputs amplifies to ~1e-3 in the
+    // embedding; an image's vector must not depend on which images shared its batch.
+    std::vector<at::Tensor> perImage;
+    perImage.reserve(std::size_t(b));
+    for (int64_t i = 0; i < b; ++i)
+        perImage.push_back(at::addmm(m_patchBias, patches[i], m_patchWeight));      // [N, D]
+    auto x = at::stack(perImage);                                                   // [B, N, D]
     x = at::cat({cls_token.expand({b, 1, x.size(2)}), x}, 1) + position_embeddings; // [B, 1+N, D]
     return m_stack.run(std::move(x), at::Tensor(), keepAllStates);
 }
