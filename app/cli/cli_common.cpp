@@ -15,34 +15,6 @@
 
 namespace imago::cli {
 
-const std::vector<Verb> &verbs()
-{
-    static const std::vector<Verb> table = {
-        {"embed", "embed images and texts into the retrieval space", runEmbed},
-        {"match", "image-text match probability from the ITM head", runMatch},
-        {"tokenize", "show how a query is tokenized", runTokenize},
-        {"search", "find photos by what is in them", runSearch},
-        {"similar", "find photos like a photo", runSimilar},
-        {"explain", "show which parts of a photo match a text", runExplain},
-        {"duplicates", "find copies of the same picture", runDuplicates},
-        {"calibrate", "fit the confident-match cut-off on an evaluation set", runCalibrate},
-        {"index", "index photo folders (new, changed, moved, deleted photos)", runIndex},
-        {"status", "summarise a library", runStatus},
-        {"list", "list a library's photos", runList},
-        {"forget", "remove photos or folders from a library", runForget},
-        {"roots", "list a library's folders, or re-point one (roots move OLD NEW)", runRoots},
-        {"merge", "merge shard libraries (or any libraries) into one", runMerge},
-        {"rebuild", "rebuild the vector index from the catalog", runRebuild},
-        {"verify", "check a library's integrity", runVerify},
-        {"probe", "say whether files would index, and why not", runProbe},
-        {"model", "download, import or show the model (download|import|status)", runModel},
-#ifdef IMAGO_HAVE_BENCH
-        {"bench", "measure this machine and the model (FLAVA-full size)", runBench},
-#endif
-    };
-    return table;
-}
-
 QJsonObject shardJson(const ShardSpec &spec)
 {
     return QJsonObject{{QStringLiteral("index"), spec.index},

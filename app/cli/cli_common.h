@@ -49,7 +49,8 @@ const std::vector<Verb> &verbs();
 int runEmbed(const QStringList &args);
 int runMatch(const QStringList &args);
 int runTokenize(const QStringList &args);
-int runBench(const QStringList &args);
+int runBench(const QStringList &args);     // in imago-bench (bench/cmd_bench.cpp)
+int runBenchTool(const QStringList &args); // imago-cli's bench verb: runs imago-bench
 // cmd_search.cpp
 int runSearch(const QStringList &args);
 int runSimilar(const QStringList &args);

@@ -4,12 +4,80 @@
 #include "runtime.h"
 
 #include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <unistd.h>
+#include <vector>
 
 using namespace imago::cli;
+
+namespace imago::cli {
+
+#ifdef IMAGO_HAVE_BENCH
+// The bench verb runs imago-bench (bench/), which links LibTorch and the benchmarks: neither
+// belongs in imago-cli. It lies beside imago-cli in the build tree and in lib/imago/ as
+// installed; $IMAGO_BENCH names another.
+int runBenchTool(const QStringList &args)
+{
+    QString tool = qEnvironmentVariable("IMAGO_BENCH");
+    const QString here = QCoreApplication::applicationDirPath();
+    for (const QString &place : {here + QStringLiteral("/imago-bench"),
+                                 here + QStringLiteral("/../lib/imago/imago-bench")})
+        if (tool.isEmpty() && QFileInfo(place).isExecutable())
+            tool = place;
+    if (tool.isEmpty())
+        throw CliError(QStringLiteral("the benchmarks are not installed (imago-bench was not "
+                                      "found beside imago-cli or in %1/../lib/imago)")
+                           .arg(here));
+    const QByteArray program = QFile::encodeName(tool);
+    std::vector<QByteArray> words{program};
+    for (const QString &a : args.mid(1))
+        words.push_back(a.toLocal8Bit());
+    std::vector<char *> argv;
+    for (QByteArray &w : words)
+        argv.push_back(w.data());
+    argv.push_back(nullptr);
+    std::fflush(stdout);
+    ::execv(program.constData(), argv.data());
+    throw CliError(QStringLiteral("cannot run %1: %2")
+                       .arg(tool, QString::fromLocal8Bit(std::strerror(errno))));
+}
+#endif
+
+const std::vector<Verb> &verbs()
+{
+    static const std::vector<Verb> table = {
+        {"embed", "embed images and texts into the retrieval space", runEmbed},
+        {"match", "image-text match probability from the ITM head", runMatch},
+        {"tokenize", "show how a query is tokenized", runTokenize},
+        {"search", "find photos by what is in them", runSearch},
+        {"similar", "find photos like a photo", runSimilar},
+        {"explain", "show which parts of a photo match a text", runExplain},
+        {"duplicates", "find copies of the same picture", runDuplicates},
+        {"calibrate", "fit the confident-match cut-off on an evaluation set", runCalibrate},
+        {"index", "index photo folders (new, changed, moved, deleted photos)", runIndex},
+        {"status", "summarise a library", runStatus},
+        {"list", "list a library's photos", runList},
+        {"forget", "remove photos or folders from a library", runForget},
+        {"roots", "list a library's folders, or re-point one (roots move OLD NEW)", runRoots},
+        {"merge", "merge shard libraries (or any libraries) into one", runMerge},
+        {"rebuild", "rebuild the vector index from the catalog", runRebuild},
+        {"verify", "check a library's integrity", runVerify},
+        {"probe", "say whether files would index, and why not", runProbe},
+        {"model", "download, import or show the model (download|import|status)", runModel},
+#ifdef IMAGO_HAVE_BENCH
+        {"bench", "measure this machine and the model (FLAVA-full size)", runBenchTool},
+#endif
+    };
+    return table;
+}
+
+} // namespace imago::cli
 
 namespace {
 

@@ -12,6 +12,11 @@ namespace imago::flava {
 std::string blasLibrary()
 {
     void *symbol = ::dlsym(RTLD_DEFAULT, "sgemm_");
+    if (!symbol) {
+        // LibTorch loaded as a local plugin: its BLAS is not in the global scope.
+        if (void *blas = ::dlopen("libblas.so.3", RTLD_LAZY | RTLD_NOLOAD))
+            symbol = ::dlsym(blas, "sgemm_");
+    }
     Dl_info info{};
     if (!symbol || ::dladdr(symbol, &info) == 0 || !info.dli_fname)
         return {};

@@ -1,100 +1,72 @@
+// flava_model.cpp - the FlavaModel facade, without LibTorch: it reads and checks the model
+// folder, runs int8 queries in TextQueryEncoder, and leaves everything else to the LibTorch
+// plugin (flava_backend.h), loaded the first time something needs it.
 #include "flava_model.h"
 
 #include "checkpoint.h"
 #include "checkpoint_error.h"
-#include "flava_module.h"
+#include "flava_backend.h"
+#include "flava_layout.h"
 #include "model_identity.h"
+#include "plugin_loader.h"
 #include "runtime.h"
 #include "text_query_encoder.h"
 
-#include <ATen/core/grad_mode.h>
-#include <c10/core/InferenceMode.h>
-#include <torch/cuda.h>
+#include <dlfcn.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstring>
+#include <cmath>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 
 namespace imago::flava {
 
-class ImageStates
-{
-public:
-    at::Tensor preNorm; // [1 + N, Di], on the model's device and dtype
-};
-
-struct FlavaModel::Private
-{
-    FlavaConfig cfg;
-    std::filesystem::path dir;
-    std::string identity;
-    FlavaNet net{nullptr};
-    at::Device device = at::kCPU;
-    at::ScalarType dtype = at::kFloat;
-    Precision precision = Precision::Float32;
-    Precision textPrecision = Precision::Float32;
-    // Parts not yet loaded come from here on first use (CPU only; on CUDA all load at once).
-    std::shared_ptr<const Checkpoint> checkpoint;
-    // int8 queries on the CPU: the text encoder without LibTorch (it reads the word
-    // embeddings from `checkpoint`, or from `net` for random weights).
-    std::unique_ptr<const TextQueryEncoder> query;
-    std::vector<TensorView> randomViews; // createRandom(): the views `query` was built from
-    std::once_flag imageOnce, multimodalOnce;
-    std::atomic<bool> imageLoaded{false}, multimodalLoaded{false};
-
-    // Loads and finalizes `part` from the checkpoint once; any thread may call it.
-    void need(Part part)
-    {
-        if (!checkpoint)
-            return;
-        std::call_once(part == ImagePart ? imageOnce : multimodalOnce, [&] {
-            c10::InferenceMode guard(false);
-            net->load(*checkpoint, part, part); // all were checked by load()
-            checkpoint->dropResident();
-            if (precision != Precision::Float32) {
-                const ReleaseSources release;
-                net->finalize(precision, textPrecision, part);
-            }
-            (part == ImagePart ? imageLoaded : multimodalLoaded) = true;
-        });
-    }
-
-    at::Tensor pixelsToDevice(std::span<const float> pixels, int count) const
-    {
-        const int64_t c = cfg.image.numChannels, s = cfg.image.imageSize;
-        if (count < 0 || pixels.size() != static_cast<std::size_t>(count * c * s * s))
-            throw std::invalid_argument("expected " + std::to_string(count) + " x " +
-                                        std::to_string(c) + " x " + std::to_string(s) + " x " +
-                                        std::to_string(s) + " pixel floats, got " +
-                                        std::to_string(pixels.size()));
-        auto t = at::from_blob(const_cast<float *>(pixels.data()), {count, c, s, s}, at::kFloat);
-        return t.to(device, dtype, /*non_blocking=*/false,
-                    /*copy=*/device.is_cpu() && dtype == at::kFloat);
-    }
-
-    static std::vector<float> toVector(const at::Tensor &t)
-    {
-        const auto cpu = t.to(at::kCPU, at::kFloat).contiguous();
-        return {cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel()};
-    }
-};
-
 namespace {
 
-// Copies the one text-part parameter that TextQueryEncoder does not hold.
-void loadLogitScale(FlavaNetImpl &net, const Checkpoint &checkpoint)
+// Both come from CMake (core/model/CMakeLists.txt).
+constexpr char kPluginFileName[] = IMAGO_FLAVA_TORCH_PLUGIN_NAME;
+constexpr char kPluginBuildDir[] = IMAGO_PLUGIN_BUILD_DIR;
+
+struct Plugin
 {
-    const TensorView *v = checkpoint.find("flava.logit_scale");
-    if (!v) // load() has checked it: unreachable for a checked checkpoint
-        throw CheckpointError(checkpoint.file(), "missing tensor 'flava.logit_scale'");
-    auto *base = const_cast<std::uint8_t *>(v->data) +
-                 v->storageOffset * static_cast<std::int64_t>(dtypeSize(v->dtype));
-    at::NoGradGuard noGrad;
-    net.flava->logit_scale.copy_(
-        at::from_blob(base, v->shape, v->strides, torchScalarType(v->dtype)));
+    FlavaBackendOpen open = nullptr;
+    FlavaCudaAvailable cudaAvailable = nullptr;
+};
+
+// Loads the plugin once (a failure is not remembered: the next call tries again).
+const Plugin &plugin()
+{
+    static std::mutex mutex;
+    static Plugin loaded;
+    const std::lock_guard lock(mutex);
+    if (!loaded.open) {
+        // LOCAL: LibTorch's symbols stay out of the global scope. No DEEPBIND: LibTorch must
+        // see the process's one libstdc++, malloc and libgomp.
+        void *handle = nullptr;
+        try {
+            handle = openPlugin(kPluginFileName, kPluginBuildDir, RTLD_NOW | RTLD_LOCAL);
+        } catch (const std::runtime_error &e) {
+            throw std::runtime_error(
+                std::string("the LibTorch part of the model is unavailable: ") + e.what());
+        }
+        Plugin p;
+        p.open = reinterpret_cast<FlavaBackendOpen>(
+            pluginSymbol(handle, kPluginFileName, kFlavaBackendOpenSymbol));
+        p.cudaAvailable = reinterpret_cast<FlavaCudaAvailable>(
+            pluginSymbol(handle, kPluginFileName, kFlavaCudaAvailableSymbol));
+        loaded = p;
+    }
+    return loaded;
+}
+
+// Whether this machine may have a GPU LibTorch can use: without NVIDIA's device node there is
+// none, and the plugin need not be loaded to find that out.
+bool gpuPossible()
+{
+    std::error_code ec;
+    return std::filesystem::exists("/dev/nvidiactl", ec) ||
+           std::filesystem::exists("/proc/driver/nvidia/version", ec);
 }
 
 std::string readFile(const std::filesystem::path &p)
@@ -105,7 +77,55 @@ std::string readFile(const std::filesystem::path &p)
     return ss.str();
 }
 
+TensorLookup lookupIn(const std::vector<TensorView> &views)
+{
+    return [&views](const std::string &name) -> const TensorView * {
+        const auto it = std::find_if(views.begin(), views.end(),
+                                     [&](const TensorView &v) { return v.name == name; });
+        return it == views.end() ? nullptr : &*it;
+    };
+}
+
+// exp(clamp(logit_scale, 0, ln 100)) in fp32, as the reference computes it.
+float temperatureOf(const TensorView &logitScale)
+{
+    const float raw = readAll(logitScale).at(0);
+    return std::exp(std::clamp(raw, 0.0f, float(kLogitScaleMax)));
+}
+
 } // namespace
+
+struct FlavaModel::Private
+{
+    FlavaConfig cfg;
+    std::filesystem::path dir;
+    std::string identity;
+    Precision precision = Precision::Float32;
+    Precision textPrecision = Precision::Float32;
+    float temperature = 1.0f;
+    std::shared_ptr<const Checkpoint> checkpoint; // null for random weights
+    // int8 queries on the CPU, without LibTorch; reads the word embeddings from `checkpoint`
+    // (or, for random weights, from the backend's parameters).
+    std::unique_ptr<const TextQueryEncoder> query;
+
+    // The LibTorch part, made on first use from `request`.
+    BackendRequest request;
+    std::mutex backendMutex;
+    std::unique_ptr<FlavaBackend> backend;
+
+    FlavaBackend &torch()
+    {
+        const std::lock_guard lock(backendMutex);
+        if (!backend)
+            backend.reset(plugin().open(request));
+        return *backend;
+    }
+    const FlavaBackend *torchIfLoaded()
+    {
+        const std::lock_guard lock(backendMutex);
+        return backend.get();
+    }
+};
 
 FlavaModel::FlavaModel(std::unique_ptr<Private> p) : d(std::move(p)) {}
 FlavaModel::~FlavaModel() = default;
@@ -124,49 +144,34 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     p->cfg = FlavaConfig::fromJson(configText, configPath);
 
     auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::weightsFile(modelDir));
+    checkCheckpoint(*checkpoint, p->cfg); // every tensor, whatever loads later
     p->identity = modelIdentity(configText, configPath, *checkpoint, options.identityCacheDir);
+    p->temperature = temperatureOf(*checkpoint->find("flava.logit_scale"));
 
-    warnIfSlowBlas();
-    const bool cuda = options.device != Device::Cpu && torch::cuda::is_available();
-    if (options.device == Device::Cuda && !cuda)
+    auto &r = p->request;
+    r.config = p->cfg;
+    r.checkpoint = checkpoint;
+    r.precision = p->precision = options.precision;
+    r.textPrecision = p->textPrecision = options.textPrecision;
+    r.threads = options.threads > 0 ? options.threads : recommendedThreads();
+    r.warn = &warn;
+    r.cuda = options.device != Device::Cpu && (options.device == Device::Cuda || gpuPossible()) &&
+             plugin().cudaAvailable();
+    if (options.device == Device::Cuda && !r.cuda)
         throw CheckpointError(modelDir, "CUDA was requested but this LibTorch has no usable GPU");
-    if (!cuda)
-        setModelThreads(options.threads);
-
-    {
-        const SkipInit skip; // every parameter is about to be overwritten (or never used)
-        p->net = FlavaNet(p->cfg);
-    }
-    if (cuda) {
-        p->net->load(*checkpoint);
-        p->device = at::Device(at::kCUDA, 0);
-        p->dtype = at::kHalf; // half precision on the GPU: ~2x throughput, 1e-2 relative error
-        p->net->to(p->device, p->dtype);
-        p->net->finalize();
-        p->imageLoaded = p->multimodalLoaded = true;
+    if (r.cuda) { // everything on the GPU, at once
+        p->torch();
         return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
     }
-    // On the CPU only the text encoder loads now (every search needs it); the image and
-    // multimodal encoders load on first use (indexing, rerank), so a text search starts in a
-    // fraction of the time and memory. Every tensor is still checked here.
-    p->precision = options.precision;
-    p->textPrecision = options.textPrecision;
+    // On the CPU, int8 queries run here; the LibTorch part loads when an image, a rerank or an
+    // fp32/bf16 query first needs it, and then only the encoder that is needed.
     if (options.textPrecision == Precision::Int8) {
-        // Queries run in TextQueryEncoder; LibTorch's text encoder is never loaded. Every
-        // tensor is still checked here, and logit_scale is the one parameter read.
-        p->net->load(*checkpoint, 0, AllParts);
+        r.textEncoder = false;
         p->query = std::make_unique<const TextQueryEncoder>(
             p->cfg, [&](const std::string &name) { return checkpoint->find(name); },
-            checkpoint->file(), modelThreads());
-        loadLogitScale(*p->net, *checkpoint);
-    } else {
-        p->net->load(*checkpoint, TextPart);
-        if (options.textPrecision != Precision::Float32) {
-            const ReleaseSources release;
-            p->net->finalize(options.precision, options.textPrecision, TextPart);
-        }
+            checkpoint->file(), r.threads);
+        checkpoint->dropResident();
     }
-    checkpoint->dropResident();
     p->checkpoint = std::move(checkpoint);
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
@@ -177,27 +182,21 @@ FlavaModel::createRandom(const FlavaConfig &config, const ModelOptions &options,
     auto p = std::make_unique<Private>();
     p->cfg = config;
     p->identity = "random-" + std::to_string(seed);
-    warnIfSlowBlas();
-    setModelThreads(options.threads);
-    at::manual_seed(seed);
-    p->net = FlavaNet(config);
-    p->net->eval();
+    auto &r = p->request;
+    r.config = config;
+    r.seed = seed;
+    r.precision = p->precision = options.precision;
+    r.textPrecision = p->textPrecision = options.textPrecision;
+    r.threads = options.threads > 0 ? options.threads : recommendedThreads();
+    r.warn = &warn;
     const bool query = options.textPrecision == Precision::Int8;
-    p->net->finalize(options.precision, query ? Precision::Float32 : options.textPrecision);
-    p->precision = options.precision;
-    p->textPrecision = options.textPrecision;
-    if (query) {
-        p->randomViews = p->net->parameterViews(TextPart);
-        const auto &views = p->randomViews;
-        p->query = std::make_unique<const TextQueryEncoder>(
-            config,
-            [&views](const std::string &name) -> const TensorView * {
-                const auto it = std::find_if(views.begin(), views.end(),
-                                             [&](const TensorView &v) { return v.name == name; });
-                return it == views.end() ? nullptr : &*it;
-            },
-            p->identity, modelThreads());
-    }
+    r.textEncoder = !query;
+    const FlavaBackend &backend = p->torch();
+    const auto views = backend.textViews(); // views of the backend's parameters
+    p->temperature = temperatureOf(*lookupIn(views)("flava.logit_scale"));
+    if (query)
+        p->query = std::make_unique<const TextQueryEncoder>(config, lookupIn(views), p->identity,
+                                                            r.threads);
     return std::unique_ptr<FlavaModel>(new FlavaModel(std::move(p)));
 }
 
@@ -215,7 +214,7 @@ const std::string &FlavaModel::identity() const
 }
 std::string FlavaModel::deviceName() const
 {
-    return d->device.str();
+    return d->request.cuda ? d->torch().deviceName() : "cpu";
 }
 Precision FlavaModel::precision() const
 {
@@ -227,11 +226,17 @@ Precision FlavaModel::textPrecision() const
 }
 bool FlavaModel::imageEncoderLoaded() const
 {
-    return !d->checkpoint || d->imageLoaded;
+    const FlavaBackend *b = d->torchIfLoaded();
+    return b && b->imageEncoderLoaded();
 }
 bool FlavaModel::multimodalEncoderLoaded() const
 {
-    return !d->checkpoint || d->multimodalLoaded;
+    const FlavaBackend *b = d->torchIfLoaded();
+    return b && b->multimodalEncoderLoaded();
+}
+bool FlavaModel::libTorchLoaded() const
+{
+    return d->torchIfLoaded() != nullptr;
 }
 int FlavaModel::imageSize() const
 {
@@ -243,116 +248,48 @@ int FlavaModel::embeddingDim() const
 }
 float FlavaModel::temperature() const
 {
-    c10::InferenceMode guard;
-    return static_cast<float>(d->net->temperature());
+    return d->temperature;
 }
 
 std::vector<float> FlavaModel::embedImages(std::span<const float> pixels, int count) const
 {
-    c10::InferenceMode guard;
     if (count == 0)
         return {};
-    d->need(ImagePart);
-    const auto out = d->net->flava->image_model->forward(d->pixelsToDevice(pixels, count));
-    return Private::toVector(
-        FlavaNetImpl::normalize(d->net->imageFeatures(out.last).to(at::kFloat)));
+    return d->torch().embedImages(pixels, count);
 }
 
 std::vector<ImageEncoding> FlavaModel::encodeImages(std::span<const float> pixels, int count) const
 {
-    c10::InferenceMode guard;
     if (count == 0)
         return {};
-    d->need(ImagePart);
-    const auto out = d->net->flava->image_model->forward(d->pixelsToDevice(pixels, count));
-    const auto emb =
-        Private::toVector(FlavaNetImpl::normalize(d->net->imageFeatures(out.last).to(at::kFloat)));
-    const std::size_t e = d->cfg.projectionDim;
-    std::vector<ImageEncoding> result(count);
-    for (int i = 0; i < count; ++i) {
-        result[i].embedding.assign(emb.begin() + i * e, emb.begin() + (i + 1) * e);
-        auto states = std::make_shared<ImageStates>();
-        states->preNorm = out.lastPreNorm[i].clone(); // own storage: not a view of the batch
-        result[i].states = std::move(states);
-    }
-    return result;
+    return d->torch().encodeImages(pixels, count);
 }
 
 std::vector<float> FlavaModel::embedTexts(const std::vector<std::vector<std::int64_t>> &texts) const
 {
-    c10::InferenceMode guard;
     if (texts.empty())
         return {};
-    if (d->query) {
-        std::vector<float> out;
-        for (const auto &t : texts) {
-            const auto v = d->query->embed(t);
-            out.insert(out.end(), v.begin(), v.end());
-        }
-        return out;
-    }
-    std::size_t longest = 0;
+    if (!d->query)
+        return d->torch().embedTexts(texts);
+    std::vector<float> out;
     for (const auto &t : texts) {
-        if (t.empty())
-            throw std::invalid_argument("an empty token sequence cannot be embedded");
-        longest = std::max(longest, t.size());
+        const auto v = d->query->embed(t);
+        out.insert(out.end(), v.begin(), v.end());
     }
-    const auto n = static_cast<int64_t>(texts.size()), len = static_cast<int64_t>(longest);
-    auto ids = at::full({n, len}, d->cfg.text.padTokenId, at::kLong);
-    auto keep = at::zeros({n, len}, at::kLong);
-    for (int64_t i = 0; i < n; ++i) {
-        const auto &t = texts[i];
-        std::memcpy(ids[i].data_ptr<int64_t>(), t.data(), t.size() * sizeof(int64_t));
-        keep[i].narrow(0, 0, static_cast<int64_t>(t.size())).fill_(1);
-    }
-    const auto out = d->net->flava->text_model->forward(ids.to(d->device), keep.to(d->device));
-    return Private::toVector(
-        FlavaNetImpl::normalize(d->net->textFeatures(out.last).to(at::kFloat)));
+    return out;
 }
 
 std::vector<ItmScore> FlavaModel::match(std::span<const std::shared_ptr<const ImageStates>> images,
                                         std::span<const std::int64_t> textIds) const
 {
-    c10::InferenceMode guard;
     if (images.empty())
         return {};
     if (textIds.empty())
         throw std::invalid_argument("an empty token sequence cannot be matched");
-    d->need(MultimodalPart);
-    const auto ids = at::from_blob(const_cast<std::int64_t *>(textIds.data()),
-                                   {1, static_cast<int64_t>(textIds.size())}, at::kLong)
-                         .to(d->device);
-    // The query runs unpadded, so no mask is needed and both HF masking conventions agree.
-    at::Tensor text;
-    if (d->query) {
-        std::vector<float> states;
+    std::vector<float> states;
+    if (d->query)
         d->query->embed(textIds, &states);
-        text = at::from_blob(states.data(),
-                             {1, static_cast<int64_t>(textIds.size()), d->query->hiddenSize()},
-                             at::kFloat)
-                   .clone();
-    } else {
-        text = d->net->flava->text_model->forward(ids, at::Tensor()).lastPreNorm;
-    }
-    std::vector<at::Tensor> stack;
-    stack.reserve(images.size());
-    for (const auto &img : images) {
-        if (!img)
-            throw std::invalid_argument("match() was given a null image state");
-        stack.push_back(img->preNorm);
-    }
-    const auto imageStates = at::stack(stack); // [P, 1+N, Di]
-    const auto p = imageStates.size(0);
-    const auto mm = d->net->multimodal(imageStates, text.expand({p, -1, -1}), at::Tensor());
-    const auto logits = d->net->itm(mm.last).to(at::kCPU, at::kFloat).contiguous(); // [P, 2]
-    const auto probs = at::softmax(logits, -1);
-    std::vector<ItmScore> out(p);
-    for (int64_t i = 0; i < p; ++i) {
-        out[i].logitNoMatch = logits[i][0].item<float>();
-        out[i].logitMatch = logits[i][1].item<float>();
-        out[i].probability = probs[i][1].item<float>();
-    }
-    return out;
+    return d->torch().match(images, textIds, states);
 }
 
 } // namespace imago::flava

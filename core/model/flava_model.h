@@ -13,8 +13,10 @@
 //
 // Threading: immutable after load(); every method is const and may be called from several
 // threads at once (each call opens its own c10::InferenceMode). LibTorch's intra-op thread
-// count is process-wide and set by load() from ModelOptions::threads.
-// No LibTorch type appears here: layers above include this header freely.
+// count is process-wide and set from ModelOptions::threads when LibTorch loads.
+// No LibTorch type appears here, and no LibTorch is linked: layers above include this header
+// freely. On the CPU, int8 queries run without LibTorch; LibTorch itself is a plugin loaded the
+// first time an image, a rerank or an fp32/bf16 query needs it (flava_backend.h).
 #pragma once
 
 #include "flava_config.h"
@@ -91,10 +93,14 @@ public:
     std::string deviceName() const; // "cpu" or "cuda:0"
     Precision precision() const;
     Precision textPrecision() const;
-    // On the CPU, load() reads only the text encoder; the image encoder loads on the first
-    // embedImages/encodeImages, the multimodal encoder and ITM head on the first match().
+    // On the CPU, load() checks every tensor and reads only the text encoder; the image encoder
+    // loads on the first embedImages/encodeImages, the multimodal encoder and ITM head on the
+    // first match().
     bool imageEncoderLoaded() const;
     bool multimodalEncoderLoaded() const;
+    // Whether this model has loaded the LibTorch plugin (a text search with int8 queries
+    // never does).
+    bool libTorchLoaded() const;
     int imageSize() const;     // model input side, from the config
     int embeddingDim() const;  // projection_dim
     float temperature() const; // exp(clamp(logit_scale)) for contrastive logits

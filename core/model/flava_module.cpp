@@ -61,62 +61,22 @@ at::ScalarType torchScalarType(DType t)
     return at::kFloat;
 }
 
-namespace {
-
-std::string shapeText(at::IntArrayRef shape)
-{
-    std::ostringstream s;
-    s << '[';
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        s << (i ? ", " : "") << shape[i];
-    s << ']';
-    return s.str();
-}
-
-} // namespace
-
-Part partOf(const std::string &name)
-{
-    auto starts = [&](const char *prefix) { return name.rfind(prefix, 0) == 0; };
-    if (starts("flava.text_model.") || starts("flava.text_projection.") ||
-        name == "flava.logit_scale")
-        return TextPart;
-    if (starts("flava.image_model.") || starts("flava.image_projection."))
-        return ImagePart;
-    return MultimodalPart;
-}
-
 void FlavaNetImpl::load(const Checkpoint &checkpoint, unsigned parts, unsigned checked)
 {
+    checkCheckpoint(checkpoint, m_cfg, parts | checked);
     torch::NoGradGuard noGrad;
     for (auto &item : named_parameters(/*recurse=*/true)) {
         const std::string &name = item.key();
-        if (!(partOf(name) & (parts | checked)))
-            continue;
-        at::Tensor &param = item.value();
-        const TensorView *view = checkpoint.find(name);
-        if (!view)
-            throw CheckpointError(checkpoint.file(), "missing tensor '" + name + "' (expected " +
-                                                         shapeText(param.sizes()) + ")");
-        if (!std::equal(view->shape.begin(), view->shape.end(), param.sizes().begin(),
-                        param.sizes().end()))
-            throw CheckpointError(checkpoint.file(),
-                                  "tensor '" + name + "' has shape " + shapeText(view->shape) +
-                                      " but the config needs " + shapeText(param.sizes()));
-        if (view->dtype != DType::F32 && view->dtype != DType::F16 && view->dtype != DType::BF16 &&
-            view->dtype != DType::F64)
-            throw CheckpointError(checkpoint.file(), "tensor '" + name + "' has dtype " +
-                                                         std::string(dtypeName(view->dtype)) +
-                                                         ", not a floating-point type");
         if (!(partOf(name) & parts))
             continue;
+        const TensorView *view = checkpoint.find(name); // checked above
         // The view's bytes are read-only and possibly unaligned; from_blob + copy_ reads them
         // without writing and converts the dtype on the way.
         auto *base = const_cast<std::uint8_t *>(view->data) +
                      view->storageOffset * static_cast<std::int64_t>(dtypeSize(view->dtype));
         const auto source = at::from_blob(base, view->shape, view->strides,
                                           at::TensorOptions().dtype(torchScalarType(view->dtype)));
-        param.copy_(source);
+        item.value().copy_(source);
     }
     finalize(Precision::Float32, Precision::Float32, parts);
     eval();

@@ -10,6 +10,7 @@
 #include "checkpoint.h"
 #include "flava_heads.h"
 #include "flava_image_encoder.h"
+#include "flava_layout.h"
 #include "flava_multimodal_encoder.h"
 #include "flava_text_encoder.h"
 
@@ -17,9 +18,6 @@ namespace imago::flava {
 
 // The LibTorch scalar type of a checkpoint dtype.
 at::ScalarType torchScalarType(DType t);
-
-// HF clamps the contrastive log-temperature to [0, ln 100] before exponentiating.
-constexpr double kLogitScaleMax = 4.6052;
 
 class FlavaCoreImpl : public torch::nn::Module
 {
@@ -34,17 +32,6 @@ public:
     at::Tensor logit_scale; // [] raw parameter
 };
 TORCH_MODULE(FlavaCore);
-
-// The parts of the network a caller needs: a text search only the text encoder, indexing the
-// image encoder, a rerank all three.
-enum Part : unsigned
-{
-    TextPart = 1,       // text_model, text_projection, logit_scale
-    ImagePart = 2,      // image_model, image_projection
-    MultimodalPart = 4, // multimodal_model, *_to_mm_projection, itm_head
-    AllParts = 7,
-};
-Part partOf(const std::string &parameterName);
 
 class FlavaNetImpl : public torch::nn::Module
 {

@@ -1,7 +1,5 @@
 #include "runtime.h"
 
-#include <ATen/Parallel.h>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -82,7 +80,6 @@ CpuTimes readCpuTimes()
     return t;
 }
 
-std::once_flag g_blasOnce;
 std::mutex g_handlerMutex;
 std::function<void(const std::string &)> g_handler;
 
@@ -105,19 +102,6 @@ int recommendedThreads()
     return std::clamp(idle, 1, cores);
 }
 
-int setModelThreads(int n)
-{
-    if (n <= 0)
-        n = recommendedThreads();
-    at::set_num_threads(n);
-    return at::get_num_threads();
-}
-
-int modelThreads()
-{
-    return at::get_num_threads();
-}
-
 void setWarningHandler(std::function<void(const std::string &)> handler)
 {
     std::lock_guard lock(g_handlerMutex);
@@ -131,17 +115,6 @@ void warn(const std::string &message)
         g_handler(message);
     else
         std::fprintf(stderr, "imago: warning: %s\n", message.c_str());
-}
-
-void warnIfSlowBlas()
-{
-    std::call_once(g_blasOnce, [] {
-        const std::string lib = blasLibrary();
-        if (isReferenceBlas(lib))
-            warn("the model runs on the slow reference BLAS (" + lib +
-                 "), about 30x slower than OpenBLAS. Install OpenBLAS to fix it: "
-                 "sudo apt install libopenblas0-openmp");
-    });
 }
 
 CpuFeatures parseCpuInfo(const std::string &text)

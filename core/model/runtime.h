@@ -28,7 +28,8 @@ int availableCores();
 int recommendedThreads();
 
 // Sets LibTorch's intra-op thread count (process-wide). n <= 0 means recommendedThreads().
-// Returns the count in effect.
+// Returns the count in effect. These two and warnIfSlowBlas() live in the LibTorch plugin
+// (runtime_torch.cpp): only code linked with it (the plugin, tests, benchmarks) may call them.
 int setModelThreads(int n);
 int modelThreads();
 

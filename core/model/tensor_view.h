@@ -33,4 +33,11 @@ struct TensorView
     std::int64_t numel() const;
 };
 
+// Floating-point views (F32, F16, BF16, F64) read as fp32, in the view's logical row-major
+// order; other dtypes read as 0 (check the dtype first, e.g. with checkedTensor()).
+// One row of a 2-D view (or the whole of a 1-D or 0-D one) into `out`.
+void readRow(const TensorView &view, std::int64_t row, float *out);
+// Every element of a view of at most two dimensions.
+std::vector<float> readAll(const TensorView &view);
+
 } // namespace imago::flava

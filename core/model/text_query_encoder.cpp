@@ -19,94 +19,6 @@ namespace imago::flava {
 
 namespace {
 
-std::string shapeText(std::span<const std::int64_t> shape)
-{
-    std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-}
-
-float halfToFloat(std::uint16_t h)
-{
-    const std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16;
-    std::uint32_t exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
-    std::uint32_t bits;
-    if (exponent == 0x1f) { // inf / NaN
-        bits = sign | 0x7f800000u | (mantissa << 13);
-    } else if (exponent != 0) {
-        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-    } else if (mantissa == 0) {
-        bits = sign;
-    } else { // subnormal half: normalise
-        exponent = 113;
-        while (!(mantissa & 0x400u)) {
-            mantissa <<= 1;
-            --exponent;
-        }
-        bits = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
-    }
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
-// The element `offset` elements past the view's storage start, as a float.
-float elementAt(const TensorView &v, std::int64_t offset)
-{
-    const std::uint8_t *p = v.data + offset * std::int64_t(dtypeSize(v.dtype));
-    switch (v.dtype) {
-    case DType::F32: {
-        float f;
-        std::memcpy(&f, p, 4);
-        return f;
-    }
-    case DType::F64: {
-        double d;
-        std::memcpy(&d, p, 8);
-        return float(d);
-    }
-    case DType::F16: {
-        std::uint16_t h;
-        std::memcpy(&h, p, 2);
-        return halfToFloat(h);
-    }
-    case DType::BF16: {
-        std::uint16_t h;
-        std::memcpy(&h, p, 2);
-        const std::uint32_t bits = std::uint32_t(h) << 16;
-        float f;
-        std::memcpy(&f, &bits, 4);
-        return f;
-    }
-    default:
-        return 0.0f; // refused by tensorOf()
-    }
-}
-
-// Copies `count` elements of a 2-D view's row `row` (or of a 1-D view, row 0) into `out`.
-void readRow(const TensorView &v, std::int64_t row, float *out)
-{
-    const std::int64_t cols = v.shape.back();
-    const std::int64_t colStride = v.strides.back();
-    const std::int64_t base = v.storageOffset + (v.shape.size() == 2 ? row * v.strides[0] : 0);
-    if (v.dtype == DType::F32 && colStride == 1) {
-        std::memcpy(out, v.data + base * 4, std::size_t(cols) * 4);
-        return;
-    }
-    for (std::int64_t c = 0; c < cols; ++c)
-        out[c] = elementAt(v, base + c * colStride);
-}
-
-std::vector<float> readAll(const TensorView &v)
-{
-    const std::int64_t rows = v.shape.size() == 2 ? v.shape[0] : 1;
-    std::vector<float> out(std::size_t(v.numel()));
-    for (std::int64_t r = 0; r < rows; ++r)
-        readRow(v, r, out.data() + r * v.shape.back());
-    return out;
-}
-
 // exp(x) for the activations, in plain float arithmetic that vectorises: 2^n * e^r with
 // |r| <= ln2/2 and a degree-6 polynomial (relative error ~2e-7 over the range used here).
 inline float expApprox(float x)
@@ -191,20 +103,7 @@ TextQueryEncoder::TextQueryEncoder(const FlavaConfig &config, const TensorLookup
     const std::int64_t d = t.hiddenSize, inter = t.intermediateSize;
     const auto tensorOf = [&](const std::string &name,
                               std::initializer_list<std::int64_t> shape) -> const TensorView & {
-        const TensorView *v = find(name);
-        const std::vector<std::int64_t> want(shape);
-        if (!v)
-            throw CheckpointError(file, "missing tensor '" + name + "' (expected " +
-                                            shapeText(want) + ")");
-        if (v->shape != want)
-            throw CheckpointError(file, "tensor '" + name + "' has shape " + shapeText(v->shape) +
-                                            " but the config needs " + shapeText(want));
-        if (v->dtype != DType::F32 && v->dtype != DType::F16 && v->dtype != DType::BF16 &&
-            v->dtype != DType::F64)
-            throw CheckpointError(file, "tensor '" + name + "' has dtype " +
-                                            std::string(dtypeName(v->dtype)) +
-                                            ", not a floating-point type");
-        return *v;
+        return checkedTensor(find, name, shape, file);
     };
     const auto norm = [&](const std::string &prefix) {
         return Norm{readAll(tensorOf(prefix + ".weight", {d})),

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "flava_config.h"
+#include "flava_layout.h"
 #include "int8_rows.h"
 #include "tensor_view.h"
 
@@ -29,9 +30,6 @@
 #include <vector>
 
 namespace imago::flava {
-
-// The tensor of that checkpoint name, or null.
-using TensorLookup = std::function<const TensorView *(const std::string &name)>;
 
 class TextQueryEncoder
 {

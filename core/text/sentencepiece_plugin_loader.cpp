@@ -1,6 +1,7 @@
 // sentencepiece_plugin_loader.cpp - see sentencepiece_plugin_loader.h.
 #include "sentencepiece_plugin_loader.h"
 
+#include "plugin_loader.h"
 #include "text_log.h"
 
 #include <dlfcn.h>
@@ -24,12 +25,6 @@ constexpr char kPluginBuildDir[] = IMAGO_PLUGIN_BUILD_DIR;
 std::mutex g_loadMutex;
 SentencePieceFactory g_factory = nullptr; // set once the plugin loaded; never unloaded
 
-std::string dlError()
-{
-    const char *message = dlerror();
-    return message ? message : "unknown dlopen error";
-}
-
 // Sanitizer runtimes intercept dlopen() and abort the whole process when they see
 // RTLD_DEEPBIND (google/sanitizers#611), so ask before calling it. The runtime exports its
 // init function whether it is linked statically (clang) or as a shared library (gcc).
@@ -50,59 +45,29 @@ const char *sanitizerRuntime()
 // Loads the plugin; throws std::runtime_error saying why it cannot (without the model file).
 SentencePieceFactory loadPlugin()
 {
-    std::string searched;
-    for (const std::filesystem::path &dir : sentencePiecePluginDirs()) {
-        const std::filesystem::path file = dir / kPluginFileName;
-        std::error_code ec;
-        if (!std::filesystem::exists(file, ec)) {
-            searched += (searched.empty() ? "" : ", ") + dir.string();
-            continue;
-        }
-        if (const char *sanitizer = sanitizerRuntime())
-            throw std::runtime_error("the process runs under " + std::string(sanitizer) +
-                                     ", which refuses the RTLD_DEEPBIND that " + file.string() +
-                                     " must be loaded with");
-        dlerror(); // clear a stale message
-        void *handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-        if (!handle) {
-            const std::string why = dlError(); // usually starts with the file's path
-            throw std::runtime_error(why.find(file.string()) == std::string::npos
-                                         ? "cannot load " + file.string() + ": " + why
-                                         : "cannot load " + why);
-        }
-        void *symbol = dlsym(handle, kSentencePieceFactorySymbol);
-        if (!symbol) {
-            const std::string why = dlError();
-            dlclose(handle);
-            throw std::runtime_error(file.string() + " is not the plugin this build expects (" +
-                                     why + ")");
-        }
-        qCDebug(lcText) << "SentencePiece plugin loaded from" << file.c_str();
-        // POSIX guarantees that a function's address survives the trip through void *.
-        return reinterpret_cast<SentencePieceFactory>(symbol);
+    const std::filesystem::path file = findPlugin(kPluginFileName, kPluginBuildDir);
+    if (const char *sanitizer = sanitizerRuntime())
+        throw std::runtime_error("the process runs under " + std::string(sanitizer) +
+                                 ", which refuses the RTLD_DEEPBIND that " + file.string() +
+                                 " must be loaded with");
+    void *handle = openPluginFile(file, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    void *symbol = nullptr;
+    try {
+        symbol = pluginSymbol(handle, file.string(), kSentencePieceFactorySymbol);
+    } catch (const std::runtime_error &) {
+        dlclose(handle);
+        throw;
     }
-    throw std::runtime_error(std::string(kPluginFileName) + " was not found in " + searched +
-                             " (IMAGO_PLUGIN_DIR names another folder to look in)");
+    qCDebug(lcText) << "SentencePiece plugin loaded from" << file.c_str();
+    // POSIX guarantees that a function's address survives the trip through void *.
+    return reinterpret_cast<SentencePieceFactory>(symbol);
 }
 
 } // namespace
 
 std::vector<std::filesystem::path> sentencePiecePluginDirs()
 {
-    std::vector<std::filesystem::path> dirs;
-    const auto add = [&dirs](const std::filesystem::path &dir) {
-        const std::filesystem::path normal = dir.lexically_normal();
-        if (std::find(dirs.begin(), dirs.end(), normal) == dirs.end())
-            dirs.push_back(normal);
-    };
-    if (const char *env = std::getenv("IMAGO_PLUGIN_DIR"); env && *env)
-        add(env);
-    std::error_code ec;
-    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-        add(exe.parent_path() / ".." / "lib" / "imago" / "plugins");
-    add(kPluginBuildDir);
-    return dirs;
+    return pluginDirs(kPluginBuildDir);
 }
 
 std::unique_ptr<const SentencePieceBackend>

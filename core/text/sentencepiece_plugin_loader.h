@@ -2,12 +2,8 @@
 //
 // Nothing here runs until a SentencePiece model is opened: a process that only ever uses
 // WordPiece (FLAVA) never loads the plugin, so libsentencepiece is not even mapped.
-// The plugin is looked for in these folders, in order, and the first one that has the file
-// is used (a file that is there but will not load is an error, not skipped):
-//   1. $IMAGO_PLUGIN_DIR, when set and not empty;
-//   2. <folder of the running executable>/../lib/imago/plugins (the installed layout, which the
-//      build tree repeats: build/bin/ and build/lib/imago/plugins/);
-//   3. the build tree's plugin folder, compiled in (tests and tools outside build/bin/).
+// The plugin is looked for where plugin_loader.h says (IMAGO_PLUGIN_DIR, then beside the
+// executable, then the build tree).
 // It is opened with dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND) (sentencepiece_backend.h
 // says why) and never unloaded. A failed attempt is not remembered: the next call tries again.
 //

@@ -1,7 +1,9 @@
 // The public FlavaModel facade: embeddings and ITM through plain C++ types, on the reference
 // goldens and on the trained toy model, from one thread and from several.
 #include "checkpoint_error.h"
+#include "flava_layout.h"
 #include "flava_model.h"
+#include "flava_module.h"
 #include "runtime.h"
 #include "tensor_compare.h"
 
@@ -11,6 +13,7 @@
 #include <QJsonObject>
 #include <QTest>
 
+#include <map>
 #include <thread>
 
 using namespace imago;
@@ -112,6 +115,41 @@ private Q_SLOTS:
         // This machine's, for the log (never asserted).
         qInfo("this CPU: %s (%s)", cpuFeatures().modelName.c_str(),
               cpuFeatures().summary().c_str());
+    }
+
+    void layoutIsTheNetworksParameters()
+    {
+        // flava_layout.h lists exactly what FlavaNet registers (names and shapes), for the
+        // reference's, the toy's and flava-full's configs.
+        for (const auto &cfg : {FlavaConfig::fromFile(kRef + "/config.json"),
+                                FlavaConfig::fromFile(kToy + "/config.json"), FlavaConfig()}) {
+            std::map<std::string, std::vector<int64_t>> expected, registered;
+            for (const auto &t : flavaTensors(cfg))
+                QVERIFY2(expected.emplace(t.name, t.shape).second, t.name.c_str());
+            SkipInit skip;
+            const FlavaNet net(cfg);
+            for (const auto &p : net->named_parameters(true))
+                registered.emplace(p.key(), p.value().sizes().vec());
+            QCOMPARE(registered.size(), expected.size());
+            QVERIFY(registered == expected);
+        }
+    }
+
+    void textSearchDoesNotLoadLibTorch()
+    {
+        // int8 queries (what a search runs) go through TextQueryEncoder: LibTorch's part of the
+        // model is made only when an image needs it.
+        const auto q8 =
+            FlavaModel::load(kRef, {Device::Cpu, 1, Precision::Float32, Precision::Int8});
+        const auto texts = unpaddedTexts(io.at("input_ids"), io.at("attention_mask"));
+        const auto v = q8->embedTexts(texts);
+        QCOMPARE(v.size(), texts.size() * std::size_t(q8->embeddingDim()));
+        QCOMPARE(q8->temperature(), io.at("logit_scale.exp").item<float>());
+        QVERIFY(!q8->libTorchLoaded());
+        q8->embedImages(std::span<const float>(pixels).first(pixels.size() / 2), 1);
+        QVERIFY(q8->libTorchLoaded());
+        QVERIFY(q8->imageEncoderLoaded());
+        QVERIFY(!q8->multimodalEncoderLoaded());
     }
 
     void encodersLoadOnFirstUse()

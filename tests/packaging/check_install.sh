@@ -39,13 +39,22 @@ if [ "$gui" = gui ]; then
 fi
 
 # Installed programs and the plugin: no RPATH into the build tree, every library resolves.
-elves=("$root/usr/bin/imago-cli" "$root/usr/lib/imago/plugins/libimago_sentencepiece.so")
+elves=("$root/usr/bin/imago-cli" "$root/usr/lib/imago/plugins/libimago_sentencepiece.so"
+       "$root/usr/lib/imago/plugins/libimago_flava_torch.so")
+[ -e "$root/usr/lib/imago/imago-bench" ] && elves+=("$root/usr/lib/imago/imago-bench")
 [ "$gui" = gui ] && elves+=("$root/usr/bin/imago")
 for elf in "${elves[@]}"; do
   ! readelf -d "$elf" | grep -E 'R(UN)?PATH' | grep -qF "$build" ||
     fail "$elf keeps an RPATH into the build tree"
   missing=$(ldd "$elf" | grep 'not found' || true)
   [ -z "$missing" ] || fail "$elf: $missing"
+done
+
+# LibTorch is the model plugin's alone: the programs start without it (flava_backend.h).
+for program in "$root/usr/bin/imago-cli" "$root/usr/bin/imago"; do
+  [ -e "$program" ] || continue
+  ! readelf -d "$program" | grep NEEDED | grep -qE 'libtorch|libc10' ||
+    fail "$program links LibTorch (it belongs in libimago_flava_torch.so)"
 done
 
 cli=$root/usr/bin/imago-cli

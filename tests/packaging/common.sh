@@ -5,7 +5,8 @@ note() { echo "-- $*"; }
 # required_files APP_ID [gui]: paths relative to the install prefix.
 required_files() {
   local id=$1 size
-  echo bin/imago-cli lib/imago/plugins/libimago_sentencepiece.so share/man/man1/imago-cli.1.gz \
+  echo bin/imago-cli lib/imago/plugins/libimago_sentencepiece.so \
+       lib/imago/plugins/libimago_flava_torch.so share/man/man1/imago-cli.1.gz \
        share/doc/imago/copyright share/doc/imago/changelog.gz
   local f
   for f in imago-index.sbatch imago-merge.sbatch submit.sh imago-index-job.yaml; do
