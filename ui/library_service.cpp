@@ -140,8 +140,7 @@ void LibraryService::open(const QString &libraryDir, const ModelChoice &choice)
     options.model.device = choice.device == ModelChoice::Device::Cpu   ? flava::Device::Cpu
                            : choice.device == ModelChoice::Device::Gpu ? flava::Device::Cuda
                                                                        : flava::Device::Auto;
-    options.model.identityCacheDir =
-        QFile::encodeName(ModelStore::defaultIdentityCacheDir()).toStdString();
+    options.model.cacheDir = QFile::encodeName(ModelStore::defaultCacheDir()).toStdString();
     const QString modelDir = choice.modelDir;
     const QString dir = m_libraryDir;
 

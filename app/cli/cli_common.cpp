@@ -99,8 +99,7 @@ std::shared_ptr<const ModelSession> openModel(const QString &dirArg,
                         exactImages ? flava::Precision::Float32 : flava::bestCpuPrecision());
     options.model.textPrecision =
         precisionOption(parser, QStringLiteral("query-precision"), queryPrecision);
-    options.model.identityCacheDir =
-        QFile::encodeName(ModelStore::defaultIdentityCacheDir()).toStdString();
+    options.model.cacheDir = QFile::encodeName(ModelStore::defaultCacheDir()).toStdString();
     try {
         return ModelSession::open(dir, options);
     } catch (const std::exception &e) {

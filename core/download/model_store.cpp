@@ -57,16 +57,16 @@ bool looksLikeModel(const QString &dir)
 
 ModelStore::ModelStore(const QString &storeFile)
     : m_file(storeFile.isEmpty() ? defaultStoreFile() : storeFile),
-      m_identityCache(storeFile.isEmpty()
-                          ? defaultIdentityCacheDir()
-                          : QFileInfo(storeFile).absolutePath() + QStringLiteral("/identity-cache"))
+      m_cacheDir(storeFile.isEmpty()
+                     ? defaultCacheDir()
+                     : QFileInfo(storeFile).absolutePath() + QStringLiteral("/cache"))
 {
 }
 
-QString ModelStore::defaultIdentityCacheDir()
+QString ModelStore::defaultCacheDir()
 {
     return QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) +
-           QStringLiteral("/imago/model-identity");
+           QStringLiteral("/imago");
 }
 
 QString ModelStore::defaultModelDir()
@@ -128,7 +128,7 @@ ModelInfo ModelStore::importFolder(const QString &dirArg)
     validate(dir, Check::Quick); // fails fast with a precise message
     ModelSessionOptions options;
     options.model.device = flava::Device::Cpu;
-    options.model.identityCacheDir = QFile::encodeName(m_identityCache).toStdString();
+    options.model.cacheDir = QFile::encodeName(m_cacheDir).toStdString();
     ModelSession::open(dir, options); // loads fully; the identity is remembered on the way
     setActiveModel(dir);
     return describe(dir, false);
@@ -153,7 +153,8 @@ ModelInfo ModelStore::describe(const QString &dirArg, bool computeIdentity)
     info.revision = manifest.value(QStringLiteral("revision")).toString();
     info.installedAt = manifest.value(QStringLiteral("installed_at")).toString();
     const std::filesystem::path path = QFile::encodeName(info.dir).toStdString();
-    const std::filesystem::path cache = QFile::encodeName(m_identityCache).toStdString();
+    const std::filesystem::path cache =
+        std::filesystem::path(QFile::encodeName(m_cacheDir).toStdString()) / "model-identity";
     try {
         info.weightsFile =
             QFile::decodeName(flava::Checkpoint::weightsFile(path).filename().string().c_str());

@@ -4,9 +4,9 @@
 // `imago-cli model download` and the GUI's first-run page install into). The active choice is
 // remembered in <AppDataLocation>/models/models.json {"active": dir}. Each folder's model
 // identity (computing it means reading every weight) is remembered by the model layer in
-// identityCacheDir() (model_identity.h: keyed by both files' stamps), which the verbs and the
-// app also pass when they load a model. A folder counts as a model when ModelSession can open
-// it; a `<dir>.partial` staging folder (see model_downloader.h) never does.
+// cacheDir()/model-identity (model_identity.h: keyed by both files' stamps); the verbs and the
+// app pass the same cache folder when they load a model. A folder counts as a model when
+// ModelSession can open it; a `<dir>.partial` staging folder (see model_downloader.h) never does.
 //
 // Imported folders stay where the user keeps them: import validates and remembers, it does not
 // copy. Not thread-safe: one ModelStore per thread; the JSON file is rewritten atomically.
@@ -30,15 +30,15 @@ struct ModelInfo
 class ModelStore
 {
 public:
-    // storeFile: the JSON file that remembers the choice; empty for the default. The identity
-    // cache is then <GenericCacheLocation>/imago/model-identity, else identity-cache/ beside
+    // storeFile: the JSON file that remembers the choice; empty for the default. The model
+    // cache (ModelOptions::cacheDir) is then <GenericCacheLocation>/imago, else cache/ beside
     // storeFile.
     explicit ModelStore(const QString &storeFile = {});
 
     static QString defaultModelDir();
-    // The default identity cache (for ModelOptions::identityCacheDir).
-    static QString defaultIdentityCacheDir();
-    QString identityCacheDir() const { return m_identityCache; }
+    // The default model cache (for ModelOptions::cacheDir).
+    static QString defaultCacheDir();
+    QString cacheDir() const { return m_cacheDir; }
     // The folder verbs and the GUI use when none is given: the remembered choice if it is
     // still a folder, else the default folder if it holds a model, else empty.
     static QString activeModelDir();
@@ -63,7 +63,7 @@ public:
 
 private:
     QString m_file;
-    QString m_identityCache;
+    QString m_cacheDir;
 };
 
 } // namespace imago

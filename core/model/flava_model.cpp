@@ -145,7 +145,9 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
 
     auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::weightsFile(modelDir));
     checkCheckpoint(*checkpoint, p->cfg); // every tensor, whatever loads later
-    p->identity = modelIdentity(configText, configPath, *checkpoint, options.identityCacheDir);
+    p->identity = modelIdentity(configText, configPath, *checkpoint,
+                                options.cacheDir.empty() ? std::filesystem::path()
+                                                         : options.cacheDir / "model-identity");
     p->temperature = temperatureOf(*checkpoint->find("flava.logit_scale"));
 
     auto &r = p->request;
@@ -167,9 +169,13 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     // fp32/bf16 query first needs it, and then only the encoder that is needed.
     if (options.textPrecision == Precision::Int8) {
         r.textEncoder = false;
+        const std::filesystem::path derived =
+            options.cacheDir.empty()
+                ? std::filesystem::path()
+                : options.cacheDir / "model-derived" / (p->identity + "-text-int8.bin");
         p->query = std::make_unique<const TextQueryEncoder>(
             p->cfg, [&](const std::string &name) { return checkpoint->find(name); },
-            checkpoint->file(), r.threads);
+            checkpoint->file(), r.threads, derived, p->identity);
         checkpoint->dropResident();
     }
     p->checkpoint = std::move(checkpoint);

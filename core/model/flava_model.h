@@ -51,9 +51,11 @@ struct ModelOptions
     int threads = 0;                          // CPU intra-op threads; 0 = the cores idle right now
     Precision precision = Precision::Float32; // image and multimodal encoders
     Precision textPrecision = Precision::Float32; // text encoder (queries and ITM's text side)
-    // Where the identity of the model's files may be remembered (model_identity.h), so that
-    // a start does not hash 1.4 GB again; empty: computed at every load.
-    std::filesystem::path identityCacheDir = {};
+    // Where facts derived from the model's files may be kept, so that a start need not derive
+    // them again: their identity (model-identity/, model_identity.h: hashing 1.4 GB) and the
+    // int8 text encoder's weights (model-derived/, text_query_encoder.h: quantizing 85 M
+    // weights). Empty: derived at every load.
+    std::filesystem::path cacheDir = {};
 };
 
 // The image encoder's pre-final-LayerNorm hidden states of one image: the input ITM needs.

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -21,6 +23,14 @@ namespace {
 constexpr std::int64_t kBlock = Int8Rows::kColumnsPerBlock; // one AVX-512 register of int32
 constexpr int kTileRows = 8;               // rows whose sums are kept in registers at once
 constexpr std::int64_t kBlocksPerPass = 8; // ~100 KB of weights at 768 inputs: stays in L2
+
+// std::nearbyint(v) in the default rounding mode (to nearest, ties to even) for |v| < 2^22,
+// without a libm call per element: adding and removing 1.5 * 2^23 leaves no fraction bits.
+// (-ffp-contract=off and no -ffast-math keep the compiler from folding it away.)
+inline float roundEven(float v)
+{
+    return (v + 12582912.0f) - 12582912.0f;
+}
 
 // Rows of x as int16 pairs packed in int32 (the kernels broadcast one pair at a time).
 struct QuantizedRows
@@ -50,8 +60,8 @@ QuantizedRows quantizeRows(const float *x, std::int64_t rows, std::int64_t in,
         } else if (amax > 0) {
             const float inv = levels / amax;
             for (std::int64_t i = 0; i < in; ++i)
-                dst[i] = static_cast<std::int16_t>(
-                    std::clamp(std::nearbyint(src[i] * inv), -levels, levels));
+                dst[i] =
+                    static_cast<std::int16_t>(std::clamp(roundEven(src[i] * inv), -levels, levels));
             q.scale[std::size_t(r)] = amax / levels;
         }
     }
@@ -209,30 +219,125 @@ bool Int8Rows::hasKernel(Kernel kernel)
 }
 
 Int8Rows::Int8Rows(const float *weight, std::int64_t out, std::int64_t in, const float *bias)
+    : Int8Rows(
+          out, in, [weight, in](std::int64_t row, float *) { return weight + row * in; }, bias)
+{
+}
+
+Int8Rows::Int8Rows(std::int64_t out, std::int64_t in, const RowSource &weightRow, const float *bias)
     : m_out(out), m_in(in), m_pairs((in + 1) / 2),
       m_levels(
           int(std::min<std::int64_t>(32767, 2147483647 / (127 * std::max<std::int64_t>(in, 1)))))
 {
     const std::int64_t blocks = (out + kBlock - 1) / kBlock;
     const std::int64_t padded = blocks * kBlock;
-    m_packed.reset(new std::int8_t[std::size_t(blocks * m_pairs * 2 * kBlock)]());
-    m_scale.reset(new float[std::size_t(padded)]());
-    m_bias.reset(new float[std::size_t(padded)]());
-    std::int8_t *packed = m_packed.get();
+    const std::int64_t blockBytes = m_pairs * 2 * kBlock;
+    // Not zero-filled (85 MB for the text encoder, written right after): only the padding is.
+    std::shared_ptr<std::int8_t[]> packedStore(new std::int8_t[std::size_t(blocks * blockBytes)]);
+    std::shared_ptr<float[]> scaleStore(new float[std::size_t(padded)]());
+    std::shared_ptr<float[]> biasStore(new float[std::size_t(padded)]());
+    std::int8_t *packed = packedStore.get();
+    float *scales = scaleStore.get(), *biases = biasStore.get();
+    m_packed = packedStore;
+    m_scale = scaleStore;
+    m_bias = biasStore;
+    if (out < padded) // the last block's missing columns
+        std::fill_n(packed + (blocks - 1) * blockBytes, blockBytes, std::int8_t(0));
+    std::vector<float> scratch(static_cast<std::size_t>(in));
     for (std::int64_t o = 0; o < out; ++o) {
-        const float *src = weight + o * in;
+        const float *src = weightRow(o, scratch.data());
         float amax = 0;
         for (std::int64_t i = 0; i < in; ++i)
             amax = std::max(amax, std::abs(src[i]));
         const float scale = amax > 0 ? amax / 127.0f : 0.0f;
         const float inv = amax > 0 ? 127.0f / amax : 0.0f;
-        m_scale[std::size_t(o)] = scale;
-        m_bias[std::size_t(o)] = bias ? bias[o] : 0.0f;
-        std::int8_t *blockBase = packed + (o / kBlock) * m_pairs * 2 * kBlock + (o % kBlock) * 2;
+        scales[o] = scale;
+        biases[o] = bias ? bias[o] : 0.0f;
+        std::int8_t *blockBase = packed + (o / kBlock) * blockBytes + (o % kBlock) * 2;
         for (std::int64_t i = 0; i < in; ++i)
             blockBase[(i / 2) * 2 * kBlock + (i % 2)] =
-                static_cast<std::int8_t>(std::clamp(std::nearbyint(src[i] * inv), -127.0f, 127.0f));
+                static_cast<std::int8_t>(std::clamp(roundEven(src[i] * inv), -127.0f, 127.0f));
+        if (in % 2) // an odd input count: the last pair's second weight
+            blockBase[(m_pairs - 1) * 2 * kBlock + 1] = 0;
     }
+}
+
+namespace {
+
+// The serialized form: a 64-byte header, then scale[padded], bias[padded] and the packed
+// weights, each starting at a multiple of 64 bytes.
+constexpr char kSerialMagic[8] = {'I', 'N', 'T', '8', 'R', 'O', 'W', '1'};
+struct SerialHeader
+{
+    char magic[8];
+    std::int64_t out, in, columnsPerBlock;
+    std::int32_t levels, reserved;
+    char padding[24];
+};
+static_assert(sizeof(SerialHeader) == 64);
+
+constexpr std::size_t roundUp64(std::size_t n)
+{
+    return (n + 63) / 64 * 64;
+}
+
+} // namespace
+
+std::size_t Int8Rows::serializedSize() const
+{
+    const std::size_t padded = std::size_t(blockCount() * kBlock);
+    return sizeof(SerialHeader) + 2 * roundUp64(padded * sizeof(float)) +
+           roundUp64(padded * std::size_t(m_pairs) * 2);
+}
+
+void Int8Rows::serialize(std::uint8_t *out) const
+{
+    std::memset(out, 0, serializedSize());
+    SerialHeader h{};
+    std::memcpy(h.magic, kSerialMagic, sizeof h.magic);
+    h.out = m_out;
+    h.in = m_in;
+    h.columnsPerBlock = kBlock;
+    h.levels = m_levels;
+    std::memcpy(out, &h, sizeof h);
+    const std::size_t padded = std::size_t(blockCount() * kBlock);
+    std::uint8_t *at = out + sizeof h;
+    std::memcpy(at, m_scale.get(), padded * sizeof(float));
+    at += roundUp64(padded * sizeof(float));
+    std::memcpy(at, m_bias.get(), padded * sizeof(float));
+    at += roundUp64(padded * sizeof(float));
+    std::memcpy(at, m_packed.get(), padded * std::size_t(m_pairs) * 2);
+}
+
+Int8Rows Int8Rows::fromSerialized(const std::uint8_t *bytes, std::size_t size,
+                                  std::shared_ptr<const void> owner)
+{
+    SerialHeader h{};
+    if (size < sizeof h)
+        throw std::runtime_error("an int8 map's header is cut short");
+    std::memcpy(&h, bytes, sizeof h);
+    if (std::memcmp(h.magic, kSerialMagic, sizeof h.magic) != 0 || h.columnsPerBlock != kBlock ||
+        h.out < 0 || h.in < 0 || h.out > (std::int64_t(1) << 24) || h.in > (std::int64_t(1) << 24))
+        throw std::runtime_error("not an int8 map of this version");
+    Int8Rows r;
+    r.m_out = h.out;
+    r.m_in = h.in;
+    r.m_pairs = (h.in + 1) / 2;
+    r.m_levels =
+        int(std::min<std::int64_t>(32767, 2147483647 / (127 * std::max<std::int64_t>(h.in, 1))));
+    if (h.levels != r.m_levels)
+        throw std::runtime_error("an int8 map with other activation levels");
+    if (reinterpret_cast<std::uintptr_t>(bytes) % 64 != 0 || r.serializedSize() != size)
+        throw std::runtime_error("an int8 map of the wrong size or alignment");
+    const std::size_t padded = std::size_t(r.blockCount() * kBlock);
+    const std::uint8_t *at = bytes + sizeof h;
+    r.m_scale = std::shared_ptr<const float[]>(owner, reinterpret_cast<const float *>(at));
+    at += roundUp64(padded * sizeof(float));
+    r.m_bias = std::shared_ptr<const float[]>(owner, reinterpret_cast<const float *>(at));
+    at += roundUp64(padded * sizeof(float));
+    r.m_packed =
+        std::shared_ptr<const std::int8_t[]>(owner, reinterpret_cast<const std::int8_t *>(at));
+    return r;
 }
 
 std::int8_t Int8Rows::weight(std::int64_t o, std::int64_t i) const

@@ -11,6 +11,7 @@
 // Internal header: no LibTorch types; only core/model and its tests include it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,9 +34,15 @@ public:
     static bool hasKernel(Kernel kernel);
     static constexpr std::int64_t kColumnsPerBlock = 16;
 
+    // Row `row` of the fp32 weight matrix: a pointer to its `in` values, which may be
+    // `scratch` (room for `in` floats) filled by the source.
+    using RowSource = std::function<const float *(std::int64_t row, float *scratch)>;
+
     Int8Rows() = default;
     // weight [out, in] row-major fp32, bias [out] or null.
     Int8Rows(const float *weight, std::int64_t out, std::int64_t in, const float *bias);
+    // The same with the rows from `weightRow` (e.g. straight from a weights file's mapping).
+    Int8Rows(std::int64_t out, std::int64_t in, const RowSource &weightRow, const float *bias);
 
     std::int64_t outFeatures() const { return m_out; }
     std::int64_t inFeatures() const { return m_in; }
@@ -50,12 +57,21 @@ public:
     float weightScale(std::int64_t o) const { return m_scale[std::size_t(o)]; }
     int activationLevels() const { return m_levels; }
 
+    // The stored form, for a file of derived weights: serializedSize() bytes (a multiple of 64)
+    // that serialize() writes, and a map over such bytes that reads them in place (no copy;
+    // `owner` keeps them alive, e.g. a MappedFile). fromSerialized() throws
+    // std::runtime_error for bytes that are not a map of this format.
+    std::size_t serializedSize() const;
+    void serialize(std::uint8_t *out) const;
+    static Int8Rows fromSerialized(const std::uint8_t *bytes, std::size_t size,
+                                   std::shared_ptr<const void> owner);
+
 private:
     std::int64_t m_out = 0, m_in = 0;
-    std::int64_t m_pairs = 0;                 // ceil(in / 2)
-    int m_levels = 127;                       // activation levels either side of zero
-    std::shared_ptr<std::int8_t[]> m_packed;  // [blocks][pairs][16 columns][2], zero padded
-    std::shared_ptr<float[]> m_scale, m_bias; // [blocks * 16], zero padded
+    std::int64_t m_pairs = 0;                       // ceil(in / 2)
+    int m_levels = 127;                             // activation levels either side of zero
+    std::shared_ptr<const std::int8_t[]> m_packed;  // [blocks][pairs][16 columns][2], zero padded
+    std::shared_ptr<const float[]> m_scale, m_bias; // [blocks * 16], zero padded
 };
 
 } // namespace imago::flava

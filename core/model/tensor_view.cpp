@@ -135,6 +135,18 @@ void readRow(const TensorView &v, std::int64_t row, float *out)
         out[c] = elementAt(v, base + c * colStride);
 }
 
+const float *rowPointer(const TensorView &v, std::int64_t row, float *scratch)
+{
+    const std::int64_t colStride = v.strides.empty() ? 1 : v.strides.back();
+    const std::int64_t base = v.storageOffset + (v.shape.size() == 2 ? row * v.strides[0] : 0);
+    const std::uint8_t *p = v.data + base * 4;
+    if (v.dtype == DType::F32 && colStride == 1 &&
+        reinterpret_cast<std::uintptr_t>(p) % alignof(float) == 0)
+        return reinterpret_cast<const float *>(p);
+    readRow(v, row, scratch);
+    return scratch;
+}
+
 std::vector<float> readAll(const TensorView &v)
 {
     if (v.shape.size() > 2)

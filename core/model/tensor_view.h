@@ -37,6 +37,9 @@ struct TensorView
 // order; other dtypes read as 0 (check the dtype first, e.g. with checkedTensor()).
 // One row of a 2-D view (or the whole of a 1-D or 0-D one) into `out`.
 void readRow(const TensorView &view, std::int64_t row, float *out);
+// Row `row` of a 2-D view as fp32: a pointer into the view's own bytes where they are aligned,
+// contiguous fp32, else `scratch` (room for a row) filled with the converted values.
+const float *rowPointer(const TensorView &view, std::int64_t row, float *scratch);
 // Every element of a view of at most two dimensions.
 std::vector<float> readAll(const TensorView &view);
 

@@ -1,11 +1,14 @@
 #include "text_query_encoder.h"
 
 #include "checkpoint_error.h"
+#include "mapped_file.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
+#include <unistd.h>
 
 // Built with OpenMP and -fno-trapping-math (core/model/CMakeLists.txt): the linear maps run on
 // a parallel region, `omp simd` lets the small reductions below vectorise, and the activations'
@@ -95,8 +98,130 @@ struct TextQueryEncoder::Layer
     Int8Rows qkv, attentionOutput, intermediate, output;
 };
 
+namespace {
+
+// The derived file: a 4096-byte header (magic, format, identity, the maps' offsets and sizes),
+// then each map's Int8Rows::serialize() bytes at a multiple of 4096.
+constexpr char kDerivedMagic[16] = "IMAGO-TQE-INT8";
+constexpr std::uint32_t kDerivedFormat = 1;
+constexpr std::size_t kDerivedPage = 4096;
+struct DerivedHeader
+{
+    char magic[16];
+    char identity[64];
+    std::uint32_t format, maps;
+    std::uint64_t columnsPerBlock;
+    std::uint64_t fileSize; // a file cut short anywhere is refused
+};
+constexpr std::size_t kMaxDerivedMaps = (kDerivedPage - sizeof(DerivedHeader)) / 16;
+constexpr std::size_t kKeptDerivedFiles = 3; // in a folder, with the one just written
+
+std::size_t pageRound(std::size_t n)
+{
+    return (n + kDerivedPage - 1) / kDerivedPage * kDerivedPage;
+}
+
+// The maps of `file` in order, or an empty vector when it is not a derived file for exactly
+// these maps and this identity.
+std::vector<Int8Rows> readDerived(const std::filesystem::path &file, const std::string &identity,
+                                  const std::vector<std::pair<std::int64_t, std::int64_t>> &shapes)
+{
+    std::shared_ptr<const MappedFile> map;
+    try {
+        map = std::make_shared<const MappedFile>(file);
+    } catch (const std::exception &) {
+        return {};
+    }
+    const auto bytes = map->bytes();
+    DerivedHeader h{};
+    if (bytes.size() < kDerivedPage)
+        return {};
+    std::memcpy(&h, bytes.data(), sizeof h);
+    if (std::memcmp(h.magic, kDerivedMagic, sizeof h.magic) != 0 || h.format != kDerivedFormat ||
+        h.columnsPerBlock != std::uint64_t(Int8Rows::kColumnsPerBlock) || h.maps != shapes.size() ||
+        h.fileSize != bytes.size() || identity.size() >= sizeof h.identity ||
+        std::string(h.identity, strnlen(h.identity, sizeof h.identity)) != identity)
+        return {};
+    std::vector<Int8Rows> maps;
+    try {
+        for (std::size_t m = 0; m < shapes.size(); ++m) {
+            std::uint64_t place[2];
+            std::memcpy(place, bytes.data() + sizeof h + m * 16, 16);
+            if (place[0] % kDerivedPage != 0 || place[0] > bytes.size() ||
+                place[1] > bytes.size() - place[0])
+                return {};
+            maps.push_back(Int8Rows::fromSerialized(bytes.data() + place[0], place[1], map));
+            if (maps.back().outFeatures() != shapes[m].first ||
+                maps.back().inFeatures() != shapes[m].second)
+                return {};
+        }
+    } catch (const std::runtime_error &) {
+        return {};
+    }
+    return maps;
+}
+
+// Writes the maps to `file` (a temporary file renamed into place); false when it cannot.
+bool writeDerived(const std::filesystem::path &file, const std::string &identity,
+                  const std::vector<const Int8Rows *> &maps)
+{
+    if (maps.size() > kMaxDerivedMaps || identity.size() >= sizeof(DerivedHeader::identity))
+        return false;
+    std::vector<std::uint8_t> header(kDerivedPage, 0);
+    DerivedHeader h{};
+    std::memcpy(h.magic, kDerivedMagic, sizeof h.magic);
+    std::memcpy(h.identity, identity.data(), identity.size());
+    h.format = kDerivedFormat;
+    h.maps = std::uint32_t(maps.size());
+    h.columnsPerBlock = Int8Rows::kColumnsPerBlock;
+    std::size_t at = kDerivedPage;
+    for (std::size_t m = 0; m < maps.size(); ++m) {
+        const std::uint64_t place[2] = {at, maps[m]->serializedSize()};
+        std::memcpy(header.data() + sizeof h + m * 16, place, 16);
+        at += pageRound(place[1]);
+    }
+    h.fileSize = at;
+    std::memcpy(header.data(), &h, sizeof h);
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    const std::filesystem::path temp = file.string() + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out.write(reinterpret_cast<const char *>(header.data()), std::streamsize(header.size()));
+        std::vector<std::uint8_t> bytes;
+        for (const Int8Rows *m : maps) {
+            bytes.assign(pageRound(m->serializedSize()), 0);
+            m->serialize(bytes.data());
+            out.write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size()));
+        }
+        if (!out.flush()) {
+            out.close();
+            std::filesystem::remove(temp, ec);
+            return false;
+        }
+    }
+    std::filesystem::rename(temp, file, ec);
+    if (ec) {
+        std::filesystem::remove(temp, ec);
+        return false;
+    }
+    // Files of earlier models are 85 MB each: keep the newest few of the folder's.
+    std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> others;
+    for (const auto &e : std::filesystem::directory_iterator(file.parent_path(), ec))
+        if (e.path().extension() == file.extension() && e.path() != file)
+            others.emplace_back(e.last_write_time(ec), e.path());
+    std::sort(others.rbegin(), others.rend());
+    for (std::size_t i = kKeptDerivedFiles - 1; i < others.size(); ++i)
+        std::filesystem::remove(others[i].second, ec);
+    return true;
+}
+
+} // namespace
+
 TextQueryEncoder::TextQueryEncoder(const FlavaConfig &config, const TensorLookup &find,
-                                   const std::filesystem::path &file, int threads)
+                                   const std::filesystem::path &file, int threads,
+                                   const std::filesystem::path &derivedFile,
+                                   const std::string &identity)
     : m_cfg(config), m_threads(std::max(1, threads))
 {
     const TextConfig &t = m_cfg.text;
@@ -157,6 +282,23 @@ TextQueryEncoder::TextQueryEncoder(const FlavaConfig &config, const TensorLookup
         for (std::int64_t i = 0; i < d; ++i)
             m_projectionT[std::size_t(i * e + o)] = projection[std::size_t(o * d + i)];
 
+    if (!derivedFile.empty() && !identity.empty()) {
+        std::vector<std::pair<std::int64_t, std::int64_t>> shapes;
+        for (const Source &src : sources) {
+            std::int64_t out = 0;
+            for (const TensorView *w : src.weights)
+                out += w->shape[0];
+            shapes.emplace_back(out, src.weights[0]->shape[1]);
+        }
+        auto maps = readDerived(derivedFile, identity, shapes);
+        if (!maps.empty()) {
+            for (std::size_t s = 0; s < sources.size(); ++s)
+                *sources[s].target = std::move(maps[s]);
+            m_fromDerived = true;
+            return;
+        }
+    }
+
 #pragma omp parallel for schedule(dynamic, 1) num_threads(m_threads)
     for (std::size_t s = 0; s < sources.size(); ++s) {
         const Source &src = sources[s];
@@ -164,17 +306,29 @@ TextQueryEncoder::TextQueryEncoder(const FlavaConfig &config, const TensorLookup
         const std::int64_t in = src.weights[0]->shape[1];
         for (const TensorView *w : src.weights)
             out += w->shape[0];
-        std::vector<float> weight(std::size_t(out * in)), bias(std::size_t(out), 0.0f);
+        std::vector<float> bias(std::size_t(out), 0.0f);
         std::int64_t row = 0;
         for (std::size_t k = 0; k < src.weights.size(); ++k) {
-            const TensorView &w = *src.weights[k];
-            for (std::int64_t r = 0; r < w.shape[0]; ++r)
-                readRow(w, r, weight.data() + (row + r) * in);
             if (src.biases[k])
                 readRow(*src.biases[k], 0, bias.data() + row);
-            row += w.shape[0];
+            row += src.weights[k]->shape[0];
         }
-        *src.target = Int8Rows(weight.data(), out, in, bias.data());
+        // The weights are read where they lie (the mapping), a row at a time.
+        *src.target = Int8Rows(
+            out, in,
+            [&src](std::int64_t r, float *scratch) {
+                std::size_t k = 0;
+                while (r >= src.weights[k]->shape[0])
+                    r -= src.weights[k++]->shape[0];
+                return rowPointer(*src.weights[k], r, scratch);
+            },
+            bias.data());
+    }
+    if (!derivedFile.empty() && !identity.empty()) {
+        std::vector<const Int8Rows *> maps;
+        for (const Source &src : sources)
+            maps.push_back(src.target);
+        writeDerived(derivedFile, identity, maps);
     }
 }
 

@@ -12,7 +12,11 @@
 #include <QTest>
 #include <c10/core/InferenceMode.h>
 
+#include <QTemporaryDir>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 using namespace imago;
 using namespace imago::flava;
@@ -157,6 +161,60 @@ private Q_SLOTS:
                     QStringLiteral("%1 tokens: %2").arg(len).arg(cosine(v, torch8.embedding))));
             QVERIFY(two.embed(q) == v);
         }
+    }
+
+    void derivedFileIsReusedOnlyForItsModel()
+    {
+        // The quantized maps, written once, are read back in place for the same identity and
+        // give the same bits; another identity, a truncated or garbled file, is quantized
+        // again (and the file rewritten).
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const std::filesystem::path derived =
+            tmp.filePath(QStringLiteral("d/text.bin")).toStdString();
+        const Checkpoint ck(Checkpoint::weightsFile(kRef));
+        const auto cfg = FlavaConfig::fromFile(kRef + "/config.json");
+        const TensorLookup find = [&](const std::string &n) { return ck.find(n); };
+        const std::vector<std::int64_t> q{101, 7, 42, 300, 102};
+        const TextQueryEncoder plain(cfg, find, ck.file());
+        const auto expected = plain.embed(q);
+
+        const TextQueryEncoder first(cfg, find, ck.file(), 1, derived, "flava-aaaa");
+        QVERIFY(!first.mapsFromDerivedFile());
+        QVERIFY(std::filesystem::is_regular_file(derived));
+        QVERIFY(first.embed(q) == expected);
+        const TextQueryEncoder second(cfg, find, ck.file(), 2, derived, "flava-aaaa");
+        QVERIFY(second.mapsFromDerivedFile());
+        QVERIFY(second.embed(q) == expected);
+
+        const TextQueryEncoder other(cfg, find, ck.file(), 1, derived, "flava-bbbb");
+        QVERIFY(!other.mapsFromDerivedFile());
+        QVERIFY(other.embed(q) == expected);
+        QVERIFY(
+            TextQueryEncoder(cfg, find, ck.file(), 1, derived, "flava-bbbb").mapsFromDerivedFile());
+
+        const auto size = std::filesystem::file_size(derived);
+        std::filesystem::resize_file(derived, size - 100);
+        const TextQueryEncoder cut(cfg, find, ck.file(), 1, derived, "flava-bbbb");
+        QVERIFY(!cut.mapsFromDerivedFile());
+        QVERIFY(cut.embed(q) == expected);
+        QCOMPARE(std::filesystem::file_size(derived), size);
+        {
+            std::fstream f(derived, std::ios::binary | std::ios::in | std::ios::out);
+            f.seekp(4096); // the first map's header
+            f.write("garbage!", 8);
+        }
+        const TextQueryEncoder garbled(cfg, find, ck.file(), 1, derived, "flava-bbbb");
+        QVERIFY(!garbled.mapsFromDerivedFile());
+        QVERIFY(garbled.embed(q) == expected);
+
+        // Files of other models: the newest three of the folder stay.
+        for (const char *id : {"flava-cccc", "flava-dddd", "flava-eeee"})
+            TextQueryEncoder(cfg, find, ck.file(), 1,
+                             derived.parent_path() / (std::string(id) + ".bin"), id);
+        QVERIFY(!std::filesystem::exists(derived)); // the oldest
+        for (const char *id : {"flava-cccc", "flava-dddd", "flava-eeee"})
+            QVERIFY(std::filesystem::exists(derived.parent_path() / (std::string(id) + ".bin")));
     }
 
     void refusesBadQueries()
