@@ -202,15 +202,7 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
         double t8 = 0;
         if (precision == Precision::Int8) {
             const auto views = net->parameterViews(TextPart);
-            const TextQueryEncoder encoder(
-                cfg,
-                [&views](const std::string &name) -> const TensorView * {
-                    for (const auto &v : views)
-                        if (v.name == name)
-                            return &v;
-                    return nullptr;
-                },
-                "random", modelThreads());
+            const TextQueryEncoder encoder(cfg, lookupIn(views), "random", modelThreads());
             std::vector<std::int64_t> ids(8);
             for (std::size_t i = 0; i < ids.size(); ++i)
                 ids[i] = 1000 + std::int64_t(i) * 97;

@@ -3,6 +3,8 @@
 #include "checkpoint.h"
 #include "checkpoint_error.h"
 
+#include <algorithm>
+
 namespace imago::flava {
 
 Part partOf(const std::string &name)
@@ -100,6 +102,15 @@ std::string shapeText(const std::vector<std::int64_t> &shape)
     for (std::size_t i = 0; i < shape.size(); ++i)
         s += (i ? ", " : "") + std::to_string(shape[i]);
     return s + "]";
+}
+
+TensorLookup lookupIn(const std::vector<TensorView> &views)
+{
+    return [&views](const std::string &name) -> const TensorView * {
+        const auto it = std::find_if(views.begin(), views.end(),
+                                     [&](const TensorView &v) { return v.name == name; });
+        return it == views.end() ? nullptr : &*it;
+    };
 }
 
 const TensorView &checkedTensor(const TensorLookup &find, const std::string &name,

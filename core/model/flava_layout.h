@@ -46,6 +46,9 @@ std::vector<ExpectedTensor> flavaTensors(const FlavaConfig &cfg);
 // The tensor of that checkpoint name, or null.
 using TensorLookup = std::function<const TensorView *(const std::string &name)>;
 
+// A lookup over `views` (which must outlive it), by name.
+TensorLookup lookupIn(const std::vector<TensorView> &views);
+
 // The view of `name` from `find`, checked: present, of `shape`, floating point. Throws
 // CheckpointError naming `file` and the tensor otherwise.
 const TensorView &checkedTensor(const TensorLookup &find, const std::string &name,

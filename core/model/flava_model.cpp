@@ -77,15 +77,6 @@ std::string readFile(const std::filesystem::path &p)
     return ss.str();
 }
 
-TensorLookup lookupIn(const std::vector<TensorView> &views)
-{
-    return [&views](const std::string &name) -> const TensorView * {
-        const auto it = std::find_if(views.begin(), views.end(),
-                                     [&](const TensorView &v) { return v.name == name; });
-        return it == views.end() ? nullptr : &*it;
-    };
-}
-
 // exp(clamp(logit_scale, 0, ln 100)) in fp32, as the reference computes it.
 float temperatureOf(const TensorView &logitScale)
 {

@@ -91,25 +91,17 @@ public:
     bool imageEncoderLoaded() const override { return m_loaded & ImagePart; }
     bool multimodalEncoderLoaded() const override { return m_loaded & MultimodalPart; }
 
+    // (FlavaModel answers a count of 0 itself.)
     std::vector<float> embedImages(std::span<const float> pixels, int count) const override
     {
         c10::InferenceMode guard;
-        if (count == 0)
-            return {};
-        need(ImagePart);
-        const auto out = m_net->flava->image_model->forward(pixelsToDevice(pixels, count));
-        return toVector(FlavaNetImpl::normalize(m_net->imageFeatures(out.last).to(at::kFloat)));
+        return runImages(pixels, count).second;
     }
 
     std::vector<ImageEncoding> encodeImages(std::span<const float> pixels, int count) const override
     {
         c10::InferenceMode guard;
-        if (count == 0)
-            return {};
-        need(ImagePart);
-        const auto out = m_net->flava->image_model->forward(pixelsToDevice(pixels, count));
-        const auto emb =
-            toVector(FlavaNetImpl::normalize(m_net->imageFeatures(out.last).to(at::kFloat)));
+        const auto [out, emb] = runImages(pixels, count);
         const std::size_t e = m_cfg.projectionDim;
         std::vector<ImageEncoding> result(count);
         for (int i = 0; i < count; ++i) {
@@ -212,6 +204,16 @@ private:
             m_net->finalize(m_precision, m_textPrecision, part);
         }
         m_loaded |= part;
+    }
+
+    // The image encoder on a batch: its output, and the embeddings (count x E, unit rows).
+    std::pair<EncoderOutput, std::vector<float>> runImages(std::span<const float> pixels,
+                                                           int count) const
+    {
+        need(ImagePart);
+        auto out = m_net->flava->image_model->forward(pixelsToDevice(pixels, count));
+        auto emb = toVector(FlavaNetImpl::normalize(m_net->imageFeatures(out.last).to(at::kFloat)));
+        return {std::move(out), std::move(emb)};
     }
 
     at::Tensor pixelsToDevice(std::span<const float> pixels, int count) const

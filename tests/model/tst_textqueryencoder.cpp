@@ -42,15 +42,6 @@ std::vector<float> toVector(const at::Tensor &t)
     return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
-TensorLookup lookupIn(const std::vector<TensorView> &views)
-{
-    return [&views](const std::string &name) -> const TensorView * {
-        const auto it = std::find_if(views.begin(), views.end(),
-                                     [&](const TensorView &v) { return v.name == name; });
-        return it == views.end() ? nullptr : &*it;
-    };
-}
-
 struct TorchText
 {
     std::vector<float> embedding, preNorm;
