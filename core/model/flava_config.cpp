@@ -1,4 +1,5 @@
 #include "flava_config.h"
+#include "mapped_file.h"
 
 #include "checkpoint_error.h"
 
@@ -177,12 +178,10 @@ FlavaConfig FlavaConfig::fromJson(std::string_view text, const std::filesystem::
 
 FlavaConfig FlavaConfig::fromFile(const std::filesystem::path &configJson)
 {
-    std::ifstream in(configJson, std::ios::binary);
-    if (!in)
+    const auto read = readWholeFile(configJson);
+    if (!read)
         throw CheckpointError(configJson, "cannot read config.json");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    const std::string &text = *read;
     if (text.size() > (16u << 20))
         throw CheckpointError(configJson, "config.json is larger than 16 MB");
     return fromJson(text, configJson);

@@ -7,6 +7,7 @@
 #include "checkpoint_error.h"
 #include "flava_backend.h"
 #include "flava_layout.h"
+#include "mapped_file.h"
 #include "model_identity.h"
 #include "plugin_loader.h"
 #include "runtime.h"
@@ -69,14 +70,6 @@ bool gpuPossible()
            std::filesystem::exists("/proc/driver/nvidia/version", ec);
 }
 
-std::string readFile(const std::filesystem::path &p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // exp(clamp(logit_scale, 0, ln 100)) in fp32, as the reference computes it.
 float temperatureOf(const TensorView &logitScale)
 {
@@ -104,6 +97,16 @@ struct FlavaModel::Private
     std::mutex backendMutex;
     std::unique_ptr<FlavaBackend> backend;
 
+    // What load() and createRandom() both set from the options.
+    void setOptions(const FlavaConfig &config, const ModelOptions &options)
+    {
+        cfg = request.config = config;
+        precision = request.precision = options.precision;
+        textPrecision = request.textPrecision = options.textPrecision;
+        request.threads = options.threads > 0 ? options.threads : recommendedThreads();
+        request.warn = &warn;
+    }
+
     FlavaBackend &torch()
     {
         const std::lock_guard lock(backendMutex);
@@ -129,25 +132,21 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     auto p = std::make_unique<Private>();
     p->dir = modelDir;
     const auto configPath = modelDir / "config.json";
-    if (!std::filesystem::is_regular_file(configPath))
+    const auto configText =
+        std::filesystem::is_regular_file(configPath) ? readWholeFile(configPath) : std::nullopt;
+    if (!configText)
         throw CheckpointError(configPath, "missing: a model folder needs config.json");
-    const std::string configText = readFile(configPath);
-    p->cfg = FlavaConfig::fromJson(configText, configPath);
+    p->setOptions(FlavaConfig::fromJson(*configText, configPath), options);
 
     auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::weightsFile(modelDir));
     checkCheckpoint(*checkpoint, p->cfg); // every tensor, whatever loads later
-    p->identity = modelIdentity(configText, configPath, *checkpoint,
+    p->identity = modelIdentity(*configText, configPath, *checkpoint,
                                 options.cacheDir.empty() ? std::filesystem::path()
                                                          : options.cacheDir / "model-identity");
     p->temperature = temperatureOf(*checkpoint->find("flava.logit_scale"));
 
     auto &r = p->request;
-    r.config = p->cfg;
     r.checkpoint = checkpoint;
-    r.precision = p->precision = options.precision;
-    r.textPrecision = p->textPrecision = options.textPrecision;
-    r.threads = options.threads > 0 ? options.threads : recommendedThreads();
-    r.warn = &warn;
     r.cuda = options.device != Device::Cpu && (options.device == Device::Cuda || gpuPossible()) &&
              plugin().cudaAvailable();
     if (options.device == Device::Cuda && !r.cuda)
@@ -177,15 +176,10 @@ std::unique_ptr<FlavaModel>
 FlavaModel::createRandom(const FlavaConfig &config, const ModelOptions &options, std::uint64_t seed)
 {
     auto p = std::make_unique<Private>();
-    p->cfg = config;
+    p->setOptions(config, options);
     p->identity = "random-" + std::to_string(seed);
     auto &r = p->request;
-    r.config = config;
     r.seed = seed;
-    r.precision = p->precision = options.precision;
-    r.textPrecision = p->textPrecision = options.textPrecision;
-    r.threads = options.threads > 0 ? options.threads : recommendedThreads();
-    r.warn = &warn;
     const bool query = options.textPrecision == Precision::Int8;
     r.textEncoder = !query;
     const FlavaBackend &backend = p->torch();

@@ -3,6 +3,8 @@
 #include "checkpoint_error.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include <cerrno>
 #include <cstring>
@@ -12,6 +14,16 @@
 #include <unistd.h>
 
 namespace imago::flava {
+
+std::optional<std::string> readWholeFile(const std::filesystem::path &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 MappedFile::MappedFile(const std::filesystem::path &path) : m_path(path)
 {

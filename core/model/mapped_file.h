@@ -7,9 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
+#include <string>
 
 namespace imago::flava {
+
+// The whole of a (small) file, or nullopt when it cannot be opened.
+std::optional<std::string> readWholeFile(const std::filesystem::path &path);
 
 class MappedFile
 {

@@ -1,4 +1,5 @@
 #include "model_identity.h"
+#include "mapped_file.h"
 
 #include "checkpoint.h"
 #include "checkpoint_error.h"
@@ -106,10 +107,8 @@ std::optional<std::string> lookUp(const std::filesystem::path &configPath,
     const std::string want = cacheRecord(*configStamp, *weightsStamp, weightsPath);
     if (record)
         *record = want;
-    std::ifstream in(cacheFileFor(cacheDir, weightsPath), std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    const std::string cached = text.str();
+    const std::string cached =
+        readWholeFile(cacheFileFor(cacheDir, weightsPath)).value_or(std::string());
     if (cached.size() <= want.size() || cached.compare(0, want.size(), want) != 0)
         return std::nullopt;
     std::string identity = cached.substr(want.size());
@@ -168,13 +167,11 @@ std::string modelIdentity(const std::filesystem::path &modelDir,
                           const std::filesystem::path &cacheDir)
 {
     const auto configPath = modelDir / "config.json";
-    std::ifstream in(configPath, std::ios::binary);
-    if (!in)
+    const auto configText = readWholeFile(configPath);
+    if (!configText)
         throw CheckpointError(configPath, "missing: a model folder needs config.json");
-    std::ostringstream text;
-    text << in.rdbuf();
     const Checkpoint weights(Checkpoint::weightsFile(modelDir));
-    return modelIdentity(text.str(), configPath, weights, cacheDir);
+    return modelIdentity(*configText, configPath, weights, cacheDir);
 }
 
 std::optional<std::string> cachedModelIdentity(const std::filesystem::path &modelDir,

@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include "mapped_file.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -174,10 +176,8 @@ std::string CpuFeatures::summary() const
 const CpuFeatures &cpuFeatures()
 {
     static const CpuFeatures cpu = [] {
-        std::ifstream in("/proc/cpuinfo");
-        std::stringstream text;
-        text << in.rdbuf();
-        return parseCpuInfo(text.str());
+        // An unreadable file gives all false.
+        return parseCpuInfo(readWholeFile("/proc/cpuinfo").value_or(std::string()));
     }();
     return cpu;
 }

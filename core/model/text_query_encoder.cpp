@@ -249,6 +249,14 @@ TextQueryEncoder::TextQueryEncoder(const FlavaConfig &config, const TensorLookup
     {
         std::vector<const TensorView *> weights, biases; // q, k, v fused into one map
         Int8Rows *target;
+        std::int64_t in() const { return weights[0]->shape[1]; }
+        std::int64_t out() const
+        {
+            std::int64_t rows = 0;
+            for (const TensorView *w : weights)
+                rows += w->shape[0];
+            return rows;
+        }
     };
     std::vector<Source> sources;
     for (int i = 0; i < t.numHiddenLayers; ++i) {
@@ -284,12 +292,8 @@ TextQueryEncoder::TextQueryEncoder(const FlavaConfig &config, const TensorLookup
 
     if (!derivedFile.empty() && !identity.empty()) {
         std::vector<std::pair<std::int64_t, std::int64_t>> shapes;
-        for (const Source &src : sources) {
-            std::int64_t out = 0;
-            for (const TensorView *w : src.weights)
-                out += w->shape[0];
-            shapes.emplace_back(out, src.weights[0]->shape[1]);
-        }
+        for (const Source &src : sources)
+            shapes.emplace_back(src.out(), src.in());
         auto maps = readDerived(derivedFile, identity, shapes);
         if (!maps.empty()) {
             for (std::size_t s = 0; s < sources.size(); ++s)
@@ -302,10 +306,7 @@ TextQueryEncoder::TextQueryEncoder(const FlavaConfig &config, const TensorLookup
 #pragma omp parallel for schedule(dynamic, 1) num_threads(m_threads)
     for (std::size_t s = 0; s < sources.size(); ++s) {
         const Source &src = sources[s];
-        std::int64_t out = 0;
-        const std::int64_t in = src.weights[0]->shape[1];
-        for (const TensorView *w : src.weights)
-            out += w->shape[0];
+        const std::int64_t out = src.out(), in = src.in();
         std::vector<float> bias(std::size_t(out), 0.0f);
         std::int64_t row = 0;
         for (std::size_t k = 0; k < src.weights.size(); ++k) {
