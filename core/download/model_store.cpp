@@ -154,7 +154,7 @@ ModelInfo ModelStore::describe(const QString &dirArg, bool computeIdentity)
     info.installedAt = manifest.value(QStringLiteral("installed_at")).toString();
     const std::filesystem::path path = QFile::encodeName(info.dir).toStdString();
     const std::filesystem::path cache =
-        std::filesystem::path(QFile::encodeName(m_cacheDir).toStdString()) / "model-identity";
+        flava::identityCacheDir(QFile::encodeName(m_cacheDir).toStdString());
     try {
         info.weightsFile =
             QFile::decodeName(flava::Checkpoint::weightsFile(path).filename().string().c_str());

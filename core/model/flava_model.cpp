@@ -140,9 +140,8 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
 
     auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::weightsFile(modelDir));
     checkCheckpoint(*checkpoint, p->cfg); // every tensor, whatever loads later
-    p->identity = modelIdentity(*configText, configPath, *checkpoint,
-                                options.cacheDir.empty() ? std::filesystem::path()
-                                                         : options.cacheDir / "model-identity");
+    p->identity =
+        modelIdentity(*configText, configPath, *checkpoint, identityCacheDir(options.cacheDir));
     p->temperature = temperatureOf(*checkpoint->find("flava.logit_scale"));
 
     auto &r = p->request;

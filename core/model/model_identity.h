@@ -19,6 +19,12 @@ namespace imago::flava {
 
 class Checkpoint;
 
+// The identity cache's folder inside a model cache (ModelOptions::cacheDir); empty for none.
+inline std::filesystem::path identityCacheDir(const std::filesystem::path &modelCache)
+{
+    return modelCache.empty() ? std::filesystem::path() : modelCache / "model-identity";
+}
+
 // The identity of `configText` (the contents of `configPath`) and `weights`' file. With a
 // non-empty `cacheDir`, looked up first and stored after. Hashing drops the weights' pages
 // from the resident set as it goes (they stay in the page cache).
