@@ -6,13 +6,12 @@
 #include "flava_backend.h"
 
 #include "flava_module.h"
+#include "large_block_allocator.h"
 #include "runtime.h"
 
 #include <ATen/core/grad_mode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/cuda.h>
-
-#include <malloc.h>
 
 #include <atomic>
 #include <cstring>
@@ -28,20 +27,6 @@ public:
 };
 
 namespace {
-
-// LibTorch's activations come and go in blocks of tens of MB (a rerank of 20 photos: 50 MB for
-// each MLP layer's intermediate). glibc serves blocks that large with mmap() and returns them
-// with munmap(), so every layer faulted its pages in again: 7 of the 10.5 s of a cold
-// `search --rerank 20` went to the kernel. Blocks up to 256 MB now come from the heap and stay
-// for the next layer (6.1 s); the heap's top is returned only above 1 GB free.
-void keepLargeBlocks()
-{
-    static std::once_flag once;
-    std::call_once(once, [] {
-        mallopt(M_MMAP_THRESHOLD, 256 << 20);
-        mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    });
-}
 
 std::vector<float> toVector(const at::Tensor &t)
 {
@@ -60,7 +45,7 @@ public:
         warnIfSlowBlas();
         if (!r.cuda) {
             setModelThreads(r.threads);
-            keepLargeBlocks();
+            installLargeBlockAllocator();
         }
         if (!r.checkpoint) { // random weights, every part at once
             at::manual_seed(r.seed);
@@ -204,6 +189,7 @@ private:
             m_net->finalize(m_precision, m_textPrecision, part);
         }
         m_loaded |= part;
+        releaseKeptLargeBlocks(); // the fp32 weights it was converted from
     }
 
     // The image encoder on a batch: its output, and the embeddings (count x E, unit rows).
