@@ -37,6 +37,9 @@ public:
     virtual std::string deviceName() const = 0;
     virtual bool imageEncoderLoaded() const = 0;
     virtual bool multimodalEncoderLoaded() const = 0;
+    // Loads the image encoder and, with `multimodal`, the multimodal encoder and ITM head now
+    // rather than on first use.
+    virtual void prepare(bool multimodal) const = 0;
     virtual std::vector<float> embedImages(std::span<const float> pixels, int count) const = 0;
     virtual std::vector<ImageEncoding> encodeImages(std::span<const float> pixels,
                                                     int count) const = 0;
@@ -70,7 +73,7 @@ struct BackendRequest
 // CheckpointError or std::runtime_error. cudaAvailable: whether this LibTorch sees a GPU.
 using FlavaBackendOpen = FlavaBackend *(*)(const BackendRequest &request);
 using FlavaCudaAvailable = bool (*)();
-inline constexpr char kFlavaBackendOpenSymbol[] = "imago_flava_torch_open_v1";
-inline constexpr char kFlavaCudaAvailableSymbol[] = "imago_flava_torch_cuda_v1";
+inline constexpr char kFlavaBackendOpenSymbol[] = "imago_flava_torch_open_v2";
+inline constexpr char kFlavaCudaAvailableSymbol[] = "imago_flava_torch_cuda_v2";
 
 } // namespace imago::flava

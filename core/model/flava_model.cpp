@@ -224,6 +224,10 @@ bool FlavaModel::multimodalEncoderLoaded() const
     const FlavaBackend *b = d->torchIfLoaded();
     return b && b->multimodalEncoderLoaded();
 }
+void FlavaModel::prepareRerank() const
+{
+    d->torch().prepare(/*multimodal=*/true);
+}
 bool FlavaModel::libTorchLoaded() const
 {
     return d->torchIfLoaded() != nullptr;

@@ -100,6 +100,10 @@ public:
     // first match().
     bool imageEncoderLoaded() const;
     bool multimodalEncoderLoaded() const;
+    // Loads LibTorch, the image encoder and the multimodal encoder now, as the first rerank
+    // would. Safe to call from another thread while this one decodes the photos to rerank:
+    // a cold rerank then loads the model while it decodes.
+    void prepareRerank() const;
     // Whether this model has loaded the LibTorch plugin (a text search with int8 queries
     // never does).
     bool libTorchLoaded() const;

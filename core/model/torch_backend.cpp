@@ -76,6 +76,13 @@ public:
     bool imageEncoderLoaded() const override { return m_loaded & ImagePart; }
     bool multimodalEncoderLoaded() const override { return m_loaded & MultimodalPart; }
 
+    void prepare(bool multimodal) const override
+    {
+        need(ImagePart);
+        if (multimodal)
+            need(MultimodalPart);
+    }
+
     // (FlavaModel answers a count of 0 itself.)
     std::vector<float> embedImages(std::span<const float> pixels, int count) const override
     {
@@ -230,12 +237,12 @@ private:
 } // namespace imago::flava
 
 extern "C" __attribute__((visibility("default"))) imago::flava::FlavaBackend *
-imago_flava_torch_open_v1(const imago::flava::BackendRequest &request)
+imago_flava_torch_open_v2(const imago::flava::BackendRequest &request)
 {
     return new imago::flava::TorchBackend(request);
 }
 
-extern "C" __attribute__((visibility("default"))) bool imago_flava_torch_cuda_v1()
+extern "C" __attribute__((visibility("default"))) bool imago_flava_torch_cuda_v2()
 {
     return torch::cuda::is_available();
 }

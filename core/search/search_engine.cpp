@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <list>
 #include <mutex>
@@ -308,29 +309,39 @@ struct SearchEngine::Private
         for (std::size_t i = 0; i < candidates.size(); ++i)
             if (!(states[i] = cache.find(keys[i])))
                 todo.push_back(i);
+        if (todo.empty())
+            return states;
+        // A cold rerank loads LibTorch and two encoders (over a second) on another thread
+        // while this one decodes the photos (tens of ms for each 12 MP JPEG).
+        const flava::FlavaModel &flava = *model->model();
+        std::future<void> loading;
+        if (!flava.imageEncoderLoaded() || !flava.multimodalEncoderLoaded())
+            loading = std::async(std::launch::async, [&flava] { flava.prepareRerank(); });
         const PreprocessConfig &pre = model->preprocess();
         const std::size_t floats = std::size_t(3) * pre.size * pre.size;
+        std::vector<float> pixels;
+        std::vector<std::size_t> ok;
+        for (std::size_t j : todo) {
+            if (cancelled(cancel))
+                return states;
+            pixels.resize((ok.size() + 1) * floats);
+            if (preprocessImageFile(candidates[j].path, pre, options.fastDecode,
+                                    pixels.data() + ok.size() * floats)
+                    .ok())
+                ok.push_back(j);
+        }
+        if (loading.valid())
+            loading.get(); // its errors are this call's
         constexpr std::size_t kBatch = 8;
-        for (std::size_t start = 0; start < todo.size(); start += kBatch) {
+        for (std::size_t start = 0; start < ok.size(); start += kBatch) {
             if (cancelled(cancel))
                 break;
-            std::vector<float> pixels;
-            std::vector<std::size_t> ok;
-            for (std::size_t j = start; j < std::min(todo.size(), start + kBatch); ++j) {
-                std::vector<float> chw(floats);
-                if (preprocessImageFile(candidates[todo[j]].path, pre, options.fastDecode,
-                                        chw.data())
-                        .ok()) {
-                    pixels.insert(pixels.end(), chw.begin(), chw.end());
-                    ok.push_back(todo[j]);
-                }
-            }
-            if (ok.empty())
-                continue;
-            const auto enc = model->model()->encodeImages(pixels, int(ok.size()));
-            for (std::size_t j = 0; j < ok.size(); ++j) {
-                states[ok[j]] = enc[j].states;
-                cache.insert(keys[ok[j]], enc[j].states, stateBytes());
+            const std::size_t count = std::min(kBatch, ok.size() - start);
+            const auto enc = flava.encodeImages(
+                std::span<const float>(pixels).subspan(start * floats, count * floats), int(count));
+            for (std::size_t j = 0; j < count; ++j) {
+                states[ok[start + j]] = enc[j].states;
+                cache.insert(keys[ok[start + j]], enc[j].states, stateBytes());
             }
         }
         return states;
