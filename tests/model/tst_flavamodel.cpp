@@ -182,6 +182,27 @@ private Q_SLOTS:
             QVERIFY(std::abs(probs[t] - io.at("itm.match_probability")[0].item<float>()) <= 1e-4);
     }
 
+    void prepareRerankLoadsBothEncodersFromAnotherThread()
+    {
+        // What a cold rerank does: the encoders load on another thread while this one decodes,
+        // then both give the reference's outputs.
+        const auto fresh = FlavaModel::load(kRef, {Device::Cpu, 1});
+        QVERIFY(!fresh->imageEncoderLoaded());
+        QVERIFY(!fresh->multimodalEncoderLoaded());
+        std::thread loader([&] { fresh->prepareRerank(); });
+        loader.join();
+        QVERIFY(fresh->imageEncoderLoaded());
+        QVERIFY(fresh->multimodalEncoderLoaded());
+        fresh->prepareRerank(); // loaded already: nothing to do
+        const auto enc = fresh->encodeImages(pixels, 2);
+        IMAGO_COMPARE_TENSOR(asTensor(enc[1].embedding, 1), io.at("image.embeds")[1].unsqueeze(0),
+                             1e-5, 0);
+        const auto texts = unpaddedTexts(io.at("input_ids"), io.at("attention_mask"));
+        std::vector<std::shared_ptr<const ImageStates>> imgs{enc[0].states};
+        QVERIFY(std::abs(fresh->match(imgs, texts[0])[0].probability -
+                         io.at("itm.match_probability")[0].item<float>()) <= 1e-4);
+    }
+
     void embedImagesMatchesReference()
     {
         const auto v = model->embedImages(pixels, 2);
