@@ -1,6 +1,7 @@
 #include "model_benchmark.h"
 
 #include "flava_module.h"
+#include "large_block_allocator.h"
 #include "runtime.h"
 #include "text_query_encoder.h"
 
@@ -66,6 +67,7 @@ BenchmarkReport benchmarkModel(const BenchmarkOptions &options,
 {
     setModelThreads(options.threads);
     warnIfSlowBlas();
+    installLargeBlockAllocator(); // as the plugin runs the model for the product
     BenchmarkReport report;
     report.system = systemInfo(options.threads);
     report.gemmGflops = measureGemmGflops(options.quick);

@@ -1,5 +1,7 @@
 #include "text_query_encoder.h"
 
+#include "derived_file.h"
+
 #include "checkpoint_error.h"
 #include "mapped_file.h"
 
@@ -100,57 +102,22 @@ struct TextQueryEncoder::Layer
 
 namespace {
 
-// The derived file: a 4096-byte header (magic, format, identity, the maps' offsets and sizes),
-// then each map's Int8Rows::serialize() bytes at a multiple of 4096.
-constexpr char kDerivedMagic[16] = "IMAGO-TQE-INT8";
-constexpr std::uint32_t kDerivedFormat = 1;
-constexpr std::size_t kDerivedPage = 4096;
-struct DerivedHeader
-{
-    char magic[16];
-    char identity[64];
-    std::uint32_t format, maps;
-    std::uint64_t columnsPerBlock;
-    std::uint64_t fileSize; // a file cut short anywhere is refused
-};
-constexpr std::size_t kMaxDerivedMaps = (kDerivedPage - sizeof(DerivedHeader)) / 16;
-constexpr std::size_t kKeptDerivedFiles = 3; // in a folder, with the one just written
-
-std::size_t pageRound(std::size_t n)
-{
-    return (n + kDerivedPage - 1) / kDerivedPage * kDerivedPage;
-}
+// The derived file (derived_file.h): each map's Int8Rows::serialize() bytes, in order.
+constexpr DerivedKind kDerivedKind{"IMAGO-TQE-INT8", 1, std::uint64_t(Int8Rows::kColumnsPerBlock)};
 
 // The maps of `file` in order, or an empty vector when it is not a derived file for exactly
 // these maps and this identity.
 std::vector<Int8Rows> readDerived(const std::filesystem::path &file, const std::string &identity,
                                   const std::vector<std::pair<std::int64_t, std::int64_t>> &shapes)
 {
-    std::shared_ptr<const MappedFile> map;
-    try {
-        map = std::make_shared<const MappedFile>(file);
-    } catch (const std::exception &) {
-        return {};
-    }
-    const auto bytes = map->bytes();
-    DerivedHeader h{};
-    if (bytes.size() < kDerivedPage)
-        return {};
-    std::memcpy(&h, bytes.data(), sizeof h);
-    if (std::memcmp(h.magic, kDerivedMagic, sizeof h.magic) != 0 || h.format != kDerivedFormat ||
-        h.columnsPerBlock != std::uint64_t(Int8Rows::kColumnsPerBlock) || h.maps != shapes.size() ||
-        h.fileSize != bytes.size() || identity.size() >= sizeof h.identity ||
-        std::string(h.identity, strnlen(h.identity, sizeof h.identity)) != identity)
+    const auto derived = DerivedFile::open(file, kDerivedKind, identity, shapes.size());
+    if (!derived)
         return {};
     std::vector<Int8Rows> maps;
     try {
         for (std::size_t m = 0; m < shapes.size(); ++m) {
-            std::uint64_t place[2];
-            std::memcpy(place, bytes.data() + sizeof h + m * 16, 16);
-            if (place[0] % kDerivedPage != 0 || place[0] > bytes.size() ||
-                place[1] > bytes.size() - place[0])
-                return {};
-            maps.push_back(Int8Rows::fromSerialized(bytes.data() + place[0], place[1], map));
+            const auto blob = derived->blob(m);
+            maps.push_back(Int8Rows::fromSerialized(blob.data(), blob.size(), derived->mapping()));
             if (maps.back().outFeatures() != shapes[m].first ||
                 maps.back().inFeatures() != shapes[m].second)
                 return {};
@@ -159,61 +126,6 @@ std::vector<Int8Rows> readDerived(const std::filesystem::path &file, const std::
         return {};
     }
     return maps;
-}
-
-// Writes the maps to `file` (a temporary file renamed into place); false when it cannot.
-bool writeDerived(const std::filesystem::path &file, const std::string &identity,
-                  const std::vector<const Int8Rows *> &maps)
-{
-    if (maps.size() > kMaxDerivedMaps || identity.size() >= sizeof(DerivedHeader::identity))
-        return false;
-    std::vector<std::uint8_t> header(kDerivedPage, 0);
-    DerivedHeader h{};
-    std::memcpy(h.magic, kDerivedMagic, sizeof h.magic);
-    std::memcpy(h.identity, identity.data(), identity.size());
-    h.format = kDerivedFormat;
-    h.maps = std::uint32_t(maps.size());
-    h.columnsPerBlock = Int8Rows::kColumnsPerBlock;
-    std::size_t at = kDerivedPage;
-    for (std::size_t m = 0; m < maps.size(); ++m) {
-        const std::uint64_t place[2] = {at, maps[m]->serializedSize()};
-        std::memcpy(header.data() + sizeof h + m * 16, place, 16);
-        at += pageRound(place[1]);
-    }
-    h.fileSize = at;
-    std::memcpy(header.data(), &h, sizeof h);
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    const std::filesystem::path temp = file.string() + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out.write(reinterpret_cast<const char *>(header.data()), std::streamsize(header.size()));
-        std::vector<std::uint8_t> bytes;
-        for (const Int8Rows *m : maps) {
-            bytes.assign(pageRound(m->serializedSize()), 0);
-            m->serialize(bytes.data());
-            out.write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size()));
-        }
-        if (!out.flush()) {
-            out.close();
-            std::filesystem::remove(temp, ec);
-            return false;
-        }
-    }
-    std::filesystem::rename(temp, file, ec);
-    if (ec) {
-        std::filesystem::remove(temp, ec);
-        return false;
-    }
-    // Files of earlier models are 85 MB each: keep the newest few of the folder's.
-    std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> others;
-    for (const auto &e : std::filesystem::directory_iterator(file.parent_path(), ec))
-        if (e.path().extension() == file.extension() && e.path() != file)
-            others.emplace_back(e.last_write_time(ec), e.path());
-    std::sort(others.rbegin(), others.rend());
-    for (std::size_t i = kKeptDerivedFiles - 1; i < others.size(); ++i)
-        std::filesystem::remove(others[i].second, ec);
-    return true;
 }
 
 } // namespace
@@ -326,10 +238,13 @@ TextQueryEncoder::TextQueryEncoder(const FlavaConfig &config, const TensorLookup
             bias.data());
     }
     if (!derivedFile.empty() && !identity.empty()) {
-        std::vector<const Int8Rows *> maps;
-        for (const Source &src : sources)
-            maps.push_back(src.target);
-        writeDerived(derivedFile, identity, maps);
+        std::vector<DerivedBlob> blobs;
+        for (const Source &src : sources) {
+            const Int8Rows *map = src.target;
+            blobs.push_back(
+                {map->serializedSize(), [map](std::uint8_t *to) { map->serialize(to); }});
+        }
+        writeDerivedFile(derivedFile, kDerivedKind, identity, blobs);
     }
 }
 
