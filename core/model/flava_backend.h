@@ -22,6 +22,7 @@
 #include "flava_model.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -66,6 +67,11 @@ struct BackendRequest
     Precision precision = Precision::Float32;     // image and multimodal encoders
     Precision textPrecision = Precision::Float32; // LibTorch's text encoder
     bool textEncoder = true; // false: queries run elsewhere (TextQueryEncoder); not loaded
+    // Where bf16 image and multimodal block maps are kept once converted (derived_file.h;
+    // "<identity>-image-bf16.bin", "-multimodal-bf16.bin"), and the model identity they are
+    // made from. Empty: converted at every load.
+    std::filesystem::path derivedDir;
+    std::string identity;
     void (*warn)(const std::string &) = nullptr; // the host's warn() (runtime.h)
 };
 

@@ -48,11 +48,22 @@ EncoderOutput FlavaImageEncoderImpl::forward(const at::Tensor &pixels, bool keep
 
 void FlavaImageEncoderImpl::finalize(Precision precision)
 {
+    finalizeEmbeddings();
+    m_stack.finalize(precision);
+}
+
+void FlavaImageEncoderImpl::setBf16Maps(std::span<const at::Tensor> maps)
+{
+    finalizeEmbeddings();
+    m_stack.setBf16Maps(maps);
+}
+
+void FlavaImageEncoderImpl::finalizeEmbeddings()
+{
     const auto projection = named_parameters(true);
     const auto &w = projection["embeddings.patch_embeddings.projection.weight"]; // [D, C, p, p]
     m_patchWeight = w.reshape({w.size(0), -1}).t().contiguous();                 // [C*p*p, D]
     m_patchBias = projection["embeddings.patch_embeddings.projection.bias"].contiguous();
-    m_stack.finalize(precision);
 }
 
 } // namespace imago::flava

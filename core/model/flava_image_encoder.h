@@ -14,9 +14,14 @@ public:
     EncoderOutput forward(const at::Tensor &pixels, bool keepAllStates = false) const;
     at::Tensor pool(const at::Tensor &last) const { return m_stack.pool(last); }
     void finalize(Precision precision = Precision::Float32);
+    // Instead of finalize(BFloat16): the blocks' maps from EncoderStack::bf16Maps()'s tensors.
+    void setBf16Maps(std::span<const at::Tensor> maps);
+    const EncoderStack &stack() const { return m_stack; }
     const ImageConfig &config() const { return m_cfg; }
 
 private:
+    void finalizeEmbeddings();
+
     ImageConfig m_cfg;
     at::Tensor cls_token, position_embeddings; // [1, 1, D], [1, 1 + N, D]
     at::Tensor m_patchWeight, m_patchBias;     // the Conv2d's weight as a [C*p*p, D] GEMM operand

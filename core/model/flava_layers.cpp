@@ -96,6 +96,13 @@ void LinearOp::toBfloat16()
     m_bf16 = true;
 }
 
+LinearOp LinearOp::fromBfloat16(at::Tensor weight, at::Tensor bias)
+{
+    LinearOp op(std::move(weight), std::move(bias));
+    op.m_bf16 = true;
+    return op;
+}
+
 bool LinearOp::quantized() const
 {
     return m_packed != nullptr || m_rows != nullptr;
@@ -204,6 +211,32 @@ void FlavaLayerImpl::finalize(Precision precision, Int8Activations int8)
     }
 }
 
+std::vector<std::vector<int64_t>> FlavaLayerImpl::mapShapes() const
+{
+    const int64_t d = m_cfg.hiddenSize, i = m_cfg.intermediateSize;
+    return {{3 * d, d}, m_cfg.qkvBias ? std::vector<int64_t>{3 * d} : std::vector<int64_t>{},
+            {d, d},     {d},
+            {i, d},     {i},
+            {d, i},     {d}};
+}
+
+std::vector<at::Tensor> FlavaLayerImpl::bf16Maps() const
+{
+    std::vector<at::Tensor> maps;
+    for (const LinearOp *op : {&m_qkv, &m_attentionOutput, &m_intermediate, &m_output}) {
+        maps.push_back(op->weight());
+        maps.push_back(op->bias());
+    }
+    return maps;
+}
+
+void FlavaLayerImpl::setBf16Maps(std::span<const at::Tensor> maps)
+{
+    LinearOp *ops[] = {&m_qkv, &m_attentionOutput, &m_intermediate, &m_output};
+    for (std::size_t k = 0; k < 4; ++k)
+        *ops[k] = LinearOp::fromBfloat16(maps[2 * k], maps[2 * k + 1]);
+}
+
 at::Tensor FlavaLayerImpl::forward(const at::Tensor &x, const at::Tensor &bias) const
 {
     const int64_t b = x.size(0), s = x.size(1), d = x.size(2);
@@ -262,6 +295,31 @@ void EncoderStack::finalize(Precision precision, Int8Activations int8)
 {
     for (auto &layer : m_layers)
         layer->finalize(precision, int8);
+}
+
+std::vector<std::vector<int64_t>> EncoderStack::mapShapes() const
+{
+    std::vector<std::vector<int64_t>> shapes;
+    for (const auto &layer : m_layers)
+        for (auto &shape : layer->mapShapes())
+            shapes.push_back(std::move(shape));
+    return shapes;
+}
+
+std::vector<at::Tensor> EncoderStack::bf16Maps() const
+{
+    std::vector<at::Tensor> maps;
+    for (const auto &layer : m_layers)
+        for (auto &map : layer->bf16Maps())
+            maps.push_back(std::move(map));
+    return maps;
+}
+
+void EncoderStack::setBf16Maps(std::span<const at::Tensor> maps)
+{
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
+        m_layers[l]->setBf16Maps(
+            maps.subspan(l * FlavaLayerImpl::kMapTensors, FlavaLayerImpl::kMapTensors));
 }
 
 } // namespace imago::flava

@@ -18,6 +18,7 @@
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
+#include <span>
 #include <vector>
 
 namespace imago::flava {
@@ -102,6 +103,11 @@ public:
     // Holds the weights in bf16 and runs the GEMM in bf16 (input cast in, output cast back to
     // fp32), so the layer's interface stays fp32.
     void toBfloat16();
+    // A map whose weight and bias (undefined: none) are bf16 already, as toBfloat16() left
+    // them; they may lie in read-only memory (a derived file's mapping).
+    static LinearOp fromBfloat16(at::Tensor weight, at::Tensor bias);
+    const at::Tensor &weight() const { return m_weight; }
+    const at::Tensor &bias() const { return m_bias; }
 
 private:
     at::Tensor m_weight, m_bias;
@@ -124,6 +130,15 @@ public:
     // Fuses query/key/value into one GEMM and, with Int8 or BFloat16, converts the block's
     // linear maps; call once after the weights are loaded.
     void finalize(Precision precision, Int8Activations int8 = Int8Activations::PerSample);
+
+    // The block's four linear maps in bf16, as a derived file keeps them: weight and bias of
+    // the fused qkv, attention output, intermediate and output maps (kMapTensors tensors; a
+    // bias the config leaves out is an undefined tensor, its shape empty).
+    static constexpr std::size_t kMapTensors = 8;
+    std::vector<std::vector<int64_t>> mapShapes() const;
+    std::vector<at::Tensor> bf16Maps() const; // after finalize(BFloat16)
+    // Instead of finalize(BFloat16): the maps as bf16Maps() gave them.
+    void setBf16Maps(std::span<const at::Tensor> maps);
 
 private:
     EncoderConfig m_cfg;
@@ -151,6 +166,10 @@ public:
     EncoderOutput run(at::Tensor x, const at::Tensor &bias, bool keepAllStates) const;
     at::Tensor pool(const at::Tensor &last) const; // [B, S, D] -> [B, D]
     void finalize(Precision precision, Int8Activations int8 = Int8Activations::PerSample);
+    // Every block's FlavaLayerImpl::mapShapes() / bf16Maps() / setBf16Maps(), in order.
+    std::vector<std::vector<int64_t>> mapShapes() const;
+    std::vector<at::Tensor> bf16Maps() const;
+    void setBf16Maps(std::span<const at::Tensor> maps);
 
 private:
     std::vector<FlavaLayer> m_layers;

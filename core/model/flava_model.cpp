@@ -146,6 +146,9 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
 
     auto &r = p->request;
     r.checkpoint = checkpoint;
+    if (!options.cacheDir.empty())
+        r.derivedDir = options.cacheDir / "model-derived";
+    r.identity = p->identity;
     r.cuda = options.device != Device::Cpu && (options.device == Device::Cuda || gpuPossible()) &&
              plugin().cudaAvailable();
     if (options.device == Device::Cuda && !r.cuda)
@@ -158,10 +161,9 @@ std::unique_ptr<FlavaModel> FlavaModel::load(const std::filesystem::path &modelD
     // fp32/bf16 query first needs it, and then only the encoder that is needed.
     if (options.textPrecision == Precision::Int8) {
         r.textEncoder = false;
-        const std::filesystem::path derived =
-            options.cacheDir.empty()
-                ? std::filesystem::path()
-                : options.cacheDir / "model-derived" / (p->identity + "-text-int8.bin");
+        const std::filesystem::path derived = r.derivedDir.empty()
+                                                  ? std::filesystem::path()
+                                                  : r.derivedDir / (p->identity + "-text-int8.bin");
         p->query = std::make_unique<const TextQueryEncoder>(
             p->cfg, [&](const std::string &name) { return checkpoint->find(name); },
             checkpoint->file(), r.threads, derived, p->identity);

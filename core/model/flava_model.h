@@ -52,9 +52,10 @@ struct ModelOptions
     Precision precision = Precision::Float32; // image and multimodal encoders
     Precision textPrecision = Precision::Float32; // text encoder (queries and ITM's text side)
     // Where facts derived from the model's files may be kept, so that a start need not derive
-    // them again: their identity (model-identity/, model_identity.h: hashing 1.4 GB) and the
+    // them again: their identity (model-identity/, model_identity.h: hashing 1.4 GB), the
     // int8 text encoder's weights (model-derived/, text_query_encoder.h: quantizing 85 M
-    // weights). Empty: derived at every load.
+    // weights) and the bf16 image and multimodal blocks (model-derived/, converting 128 M).
+    // Empty: derived at every load.
     std::filesystem::path cacheDir = {};
 };
 

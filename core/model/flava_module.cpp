@@ -61,15 +61,25 @@ at::ScalarType torchScalarType(DType t)
     return at::kFloat;
 }
 
-void FlavaNetImpl::load(const Checkpoint &checkpoint, unsigned parts, unsigned checked)
+namespace {
+// A parameter of a block's four linear maps ("....encoder.layer.3.intermediate.dense.weight"),
+// which a derived file may hold converted.
+bool isBlockMap(const std::string &name)
 {
-    checkCheckpoint(checkpoint, m_cfg, parts | checked);
+    return name.find(".encoder.layer.") != std::string::npos &&
+           (name.find(".dense.") != std::string::npos ||
+            name.find(".attention.attention.") != std::string::npos);
+}
+} // namespace
+
+void FlavaNetImpl::copyParameters(const Checkpoint &checkpoint, unsigned parts, bool blockMaps)
+{
     torch::NoGradGuard noGrad;
     for (auto &item : named_parameters(/*recurse=*/true)) {
         const std::string &name = item.key();
-        if (!(partOf(name) & parts))
+        if (!(partOf(name) & parts) || (!blockMaps && isBlockMap(name)))
             continue;
-        const TensorView *view = checkpoint.find(name); // checked above
+        const TensorView *view = checkpoint.find(name); // checked by the caller
         // The view's bytes are read-only and possibly unaligned; from_blob + copy_ reads them
         // without writing and converts the dtype on the way.
         auto *base = const_cast<std::uint8_t *>(view->data) +
@@ -78,7 +88,38 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint, unsigned parts, unsigned c
                                           at::TensorOptions().dtype(torchScalarType(view->dtype)));
         item.value().copy_(source);
     }
+}
+
+void FlavaNetImpl::load(const Checkpoint &checkpoint, unsigned parts, unsigned checked)
+{
+    checkCheckpoint(checkpoint, m_cfg, parts | checked);
+    copyParameters(checkpoint, parts, /*blockMaps=*/true);
     finalize(Precision::Float32, Precision::Float32, parts);
+    eval();
+}
+
+std::vector<std::vector<int64_t>> FlavaNetImpl::blockMapShapes(Part part) const
+{
+    return part == ImagePart ? flava->image_model->stack().mapShapes()
+                             : flava->multimodal_model->stack().mapShapes();
+}
+
+std::vector<at::Tensor> FlavaNetImpl::bf16BlockMaps(Part part) const
+{
+    return part == ImagePart ? flava->image_model->stack().bf16Maps()
+                             : flava->multimodal_model->stack().bf16Maps();
+}
+
+void FlavaNetImpl::loadWithBf16BlockMaps(const Checkpoint &checkpoint, Part part,
+                                         std::span<const at::Tensor> maps)
+{
+    if (part != ImagePart && part != MultimodalPart)
+        throw std::invalid_argument("only the image and multimodal encoders take bf16 maps");
+    copyParameters(checkpoint, part, /*blockMaps=*/false);
+    if (part == ImagePart)
+        flava->image_model->setBf16Maps(maps);
+    else
+        flava->multimodal_model->setBf16Maps(maps);
     eval();
 }
 

@@ -49,6 +49,15 @@ public:
     void finalize(Precision precision = Precision::Float32,
                   Precision textPrecision = Precision::Float32, unsigned parts = AllParts);
 
+    // The image or multimodal encoder's block maps in bf16 (after finalize(BFloat16)), as a
+    // derived file keeps them (EncoderStack::bf16Maps()), and their shapes.
+    std::vector<std::vector<int64_t>> blockMapShapes(Part part) const;
+    std::vector<at::Tensor> bf16BlockMaps(Part part) const;
+    // load() and finalize(BFloat16) of `part` (image or multimodal) with its block maps taken
+    // from `maps` instead of converted: only the rest of the part is read from the checkpoint.
+    void loadWithBf16BlockMaps(const Checkpoint &checkpoint, Part part,
+                               std::span<const at::Tensor> maps);
+
     const FlavaConfig &config() const { return m_cfg; }
 
     // Retrieval embeddings: L2-normalised projection of the final-LN CLS state. [B, E]
@@ -73,6 +82,10 @@ public:
     ItmHead itm_head{nullptr};
 
 private:
+    // Copies the checkpoint's tensors into the parameters of `parts`; without `blockMaps`,
+    // leaves out those of the blocks' linear maps.
+    void copyParameters(const Checkpoint &checkpoint, unsigned parts, bool blockMaps);
+
     FlavaConfig m_cfg;
 };
 TORCH_MODULE(FlavaNet);

@@ -17,6 +17,9 @@ public:
                           bool keepAllStates = false) const;
     at::Tensor pool(const at::Tensor &last) const { return m_stack.pool(last); }
     void finalize(Precision precision = Precision::Float32) { m_stack.finalize(precision); }
+    // Instead of finalize(BFloat16): the blocks' maps from EncoderStack::bf16Maps()'s tensors.
+    void setBf16Maps(std::span<const at::Tensor> maps) { m_stack.setBf16Maps(maps); }
+    const EncoderStack &stack() const { return m_stack; }
 
 private:
     MultimodalConfig m_cfg;

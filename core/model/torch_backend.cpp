@@ -5,6 +5,7 @@
 // precision. The facade has checked every tensor before the plugin is asked for anything.
 #include "flava_backend.h"
 
+#include "derived_file.h"
 #include "flava_module.h"
 #include "large_block_allocator.h"
 #include "runtime.h"
@@ -70,6 +71,8 @@ public:
             return;
         }
         m_checkpoint = r.checkpoint;
+        m_derivedDir = r.derivedDir;
+        m_identity = r.identity;
     }
 
     std::string deviceName() const override { return m_device.str(); }
@@ -188,15 +191,76 @@ private:
         if (m_loaded & part)
             return;
         c10::InferenceMode guard(false);
+        const Precision precision = part == TextPart ? m_textPrecision : m_precision;
+        const std::filesystem::path derived = bf16File(part, precision);
+        if (!derived.empty() && loadBf16Derived(part, derived)) {
+            m_checkpoint->dropResident();
+            m_loaded |= part;
+            return;
+        }
         m_net->load(*m_checkpoint, part, 0); // the facade checked every tensor
         m_checkpoint->dropResident();
-        const Precision precision = part == TextPart ? m_textPrecision : m_precision;
         if (precision != Precision::Float32) {
             const ReleaseSources release;
             m_net->finalize(m_precision, m_textPrecision, part);
         }
         m_loaded |= part;
         releaseKeptLargeBlocks(); // the fp32 weights it was converted from
+        if (!derived.empty())
+            writeBf16Derived(part, derived);
+    }
+
+    // bf16 image and multimodal blocks: converting 344 + 170 MB of fp32 weights took 0.5-1 s of
+    // every cold rerank, so the converted maps are kept in a derived file and mapped in place.
+    static constexpr DerivedKind kBf16Kind{"IMAGO-BF16-MAPS", 1, FlavaLayerImpl::kMapTensors};
+
+    std::filesystem::path bf16File(Part part, Precision precision) const
+    {
+        if (precision != Precision::BFloat16 || part == TextPart || m_derivedDir.empty() ||
+            m_identity.empty() || m_device.is_cuda())
+            return {};
+        return m_derivedDir /
+               (m_identity + (part == ImagePart ? "-image-bf16.bin" : "-multimodal-bf16.bin"));
+    }
+
+    // False when the file is missing or does not fit (the caller converts).
+    bool loadBf16Derived(Part part, const std::filesystem::path &file) const
+    {
+        const auto shapes = m_net->blockMapShapes(part);
+        const auto derived = DerivedFile::open(file, kBf16Kind, m_identity, shapes.size());
+        if (!derived)
+            return false;
+        std::vector<at::Tensor> maps(shapes.size());
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            std::int64_t numel = shapes[i].empty() ? 0 : 1;
+            for (const std::int64_t n : shapes[i])
+                numel *= n;
+            const auto blob = derived->blob(i);
+            if (blob.size() != std::size_t(numel) * sizeof(at::BFloat16))
+                return false;
+            if (numel > 0) // read-only: the forward passes never write their weights
+                maps[i] = at::from_blob(const_cast<std::uint8_t *>(blob.data()), shapes[i],
+                                        at::TensorOptions().dtype(at::kBFloat16));
+        }
+        m_net->loadWithBf16BlockMaps(*m_checkpoint, part, maps);
+        m_derivedMaps.push_back(derived->mapping()); // the maps lie in it
+        return true;
+    }
+
+    void writeBf16Derived(Part part, const std::filesystem::path &file) const
+    {
+        std::vector<DerivedBlob> blobs;
+        for (const at::Tensor &t : m_net->bf16BlockMaps(part)) {
+            if (!t.defined()) {
+                blobs.push_back({});
+                continue;
+            }
+            const auto bytes = std::size_t(t.numel()) * t.element_size();
+            blobs.push_back({bytes, [t, bytes](std::uint8_t *to) {
+                                 std::memcpy(to, t.contiguous().data_ptr(), bytes);
+                             }});
+        }
+        writeDerivedFile(file, kBf16Kind, m_identity, blobs);
     }
 
     // The image encoder on a batch: its output, and the embeddings (count x E, unit rows).
@@ -228,6 +292,9 @@ private:
     at::ScalarType m_dtype = at::kFloat;
     Precision m_precision, m_textPrecision;
     std::shared_ptr<const Checkpoint> m_checkpoint; // parts not yet loaded come from here
+    std::filesystem::path m_derivedDir;
+    std::string m_identity;
+    mutable std::vector<std::shared_ptr<const MappedFile>> m_derivedMaps;
     mutable std::mutex m_loadMutex;
     mutable std::atomic<unsigned> m_loaded{0}; // Part bits
 };

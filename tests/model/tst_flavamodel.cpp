@@ -11,8 +11,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -201,6 +204,58 @@ private Q_SLOTS:
         std::vector<std::shared_ptr<const ImageStates>> imgs{enc[0].states};
         QVERIFY(std::abs(fresh->match(imgs, texts[0])[0].probability -
                          io.at("itm.match_probability")[0].item<float>()) <= 1e-4);
+    }
+
+    void bf16BlocksComeFromTheDerivedFileBitForBit()
+    {
+        // The first bf16 model converts its image and multimodal blocks and keeps them in the
+        // cache; the next maps them in place and gives the same bits; a spoilt file is made
+        // again.
+        QTemporaryDir cache;
+        const ModelOptions options{Device::Cpu, 1, Precision::BFloat16, Precision::Float32,
+                                   cache.path().toStdString()};
+        const auto texts = unpaddedTexts(io.at("input_ids"), io.at("attention_mask"));
+        auto run = [&](std::vector<float> *embedding, float *probability) {
+            const auto m = FlavaModel::load(kRef, options);
+            const auto enc = m->encodeImages(pixels, 2);
+            *embedding = enc[1].embedding;
+            std::vector<std::shared_ptr<const ImageStates>> imgs{enc[0].states};
+            *probability = m->match(imgs, texts[0])[0].probability;
+            return m->identity();
+        };
+        std::vector<float> first, second, third;
+        float p1 = 0, p2 = 0, p3 = 0;
+        const std::string identity = run(&first, &p1);
+        const auto dir = std::filesystem::path(cache.path().toStdString()) / "model-derived";
+        const auto image = dir / (identity + "-image-bf16.bin");
+        const auto multimodal = dir / (identity + "-multimodal-bf16.bin");
+        QVERIFY(std::filesystem::is_regular_file(image));
+        QVERIFY(std::filesystem::is_regular_file(multimodal));
+        IMAGO_COMPARE_TENSOR(asTensor(first, 1), io.at("image.embeds")[1].unsqueeze(0), 2e-2, 0);
+        const auto stamp = std::filesystem::last_write_time(image);
+        run(&second, &p2);
+        QCOMPARE(std::filesystem::last_write_time(image), stamp); // read, not written again
+        QCOMPARE(second, first);
+        QCOMPARE(p2, p1);
+        {
+            // A file of the right size whose header names another model.
+            std::fstream f(image, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(20);
+            f.put('#');
+        }
+        run(&third, &p3);
+        {
+            std::ifstream f(image, std::ios::binary);
+            f.seekg(20);
+            QVERIFY(f.get() != '#'); // written again
+        }
+        QCOMPARE(third, first);
+        QCOMPARE(p3, p1);
+        std::vector<float> fourth;
+        float p4 = 0;
+        run(&fourth, &p4); // the file made again is read again
+        QCOMPARE(fourth, first);
+        QCOMPARE(p4, p1);
     }
 
     void embedImagesMatchesReference()
