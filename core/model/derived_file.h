@@ -42,7 +42,6 @@ public:
                                            const DerivedKind &kind, const std::string &identity,
                                            std::size_t blobs);
 
-    std::size_t size() const { return m_blobs.size(); }
     std::span<const std::uint8_t> blob(std::size_t i) const { return m_blobs[i]; }
     // The mapping the blobs lie in: whoever uses them in place holds it.
     const std::shared_ptr<const MappedFile> &mapping() const { return m_map; }

@@ -98,23 +98,27 @@ void FlavaNetImpl::load(const Checkpoint &checkpoint, unsigned parts, unsigned c
     eval();
 }
 
+const EncoderStack &FlavaNetImpl::blockStack(Part part) const
+{
+    if (part != ImagePart && part != MultimodalPart)
+        throw std::invalid_argument("only the image and multimodal encoders keep bf16 maps");
+    return part == ImagePart ? flava->image_model->stack() : flava->multimodal_model->stack();
+}
+
 std::vector<std::vector<int64_t>> FlavaNetImpl::blockMapShapes(Part part) const
 {
-    return part == ImagePart ? flava->image_model->stack().mapShapes()
-                             : flava->multimodal_model->stack().mapShapes();
+    return blockStack(part).mapShapes();
 }
 
 std::vector<at::Tensor> FlavaNetImpl::bf16BlockMaps(Part part) const
 {
-    return part == ImagePart ? flava->image_model->stack().bf16Maps()
-                             : flava->multimodal_model->stack().bf16Maps();
+    return blockStack(part).bf16Maps();
 }
 
 void FlavaNetImpl::loadWithBf16BlockMaps(const Checkpoint &checkpoint, Part part,
                                          std::span<const at::Tensor> maps)
 {
-    if (part != ImagePart && part != MultimodalPart)
-        throw std::invalid_argument("only the image and multimodal encoders take bf16 maps");
+    blockStack(part); // an image or multimodal part, else it throws
     copyParameters(checkpoint, part, /*blockMaps=*/false);
     if (part == ImagePart)
         flava->image_model->setBf16Maps(maps);

@@ -85,6 +85,8 @@ private:
     // Copies the checkpoint's tensors into the parameters of `parts`; without `blockMaps`,
     // leaves out those of the blocks' linear maps.
     void copyParameters(const Checkpoint &checkpoint, unsigned parts, bool blockMaps);
+    // The image or multimodal encoder's blocks; throws std::invalid_argument for another part.
+    const EncoderStack &blockStack(Part part) const;
 
     FlavaConfig m_cfg;
 };

@@ -1,16 +1,13 @@
 #include "text_query_encoder.h"
 
-#include "derived_file.h"
-
 #include "checkpoint_error.h"
+#include "derived_file.h"
 #include "mapped_file.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 // Built with OpenMP and -fno-trapping-math (core/model/CMakeLists.txt): the linear maps run on
 // a parallel region, `omp simd` lets the small reductions below vectorise, and the activations'

@@ -216,8 +216,9 @@ private:
 
     std::filesystem::path bf16File(Part part, Precision precision) const
     {
+        // (On CUDA every part loaded at once, in half precision: need() never gets here.)
         if (precision != Precision::BFloat16 || part == TextPart || m_derivedDir.empty() ||
-            m_identity.empty() || m_device.is_cuda())
+            m_identity.empty())
             return {};
         return m_derivedDir /
                (m_identity + (part == ImagePart ? "-image-bf16.bin" : "-multimodal-bf16.bin"));
