@@ -169,33 +169,35 @@ int runBench(const QStringList &args)
                      .arg(io.width)
                      .arg(io.height)
                      .arg(io.batch));
-        e2e = benchmarkIndexing(photos.path(), io);
-        t.row(QStringLiteral("bare image encoder, fp32"), e2e.encoderImagesPerSecond,
-              QStringLiteral("images/s"));
-        t.row(QStringLiteral("end-to-end indexing, fp32"), e2e.endToEndImagesPerSecond,
-              QStringLiteral("images/s"),
-              QStringLiteral("%1x the bare encoder").arg(e2e.ratio, 0, 'f', 2));
-        IndexingBenchmarkOptions io8 = io;
-        io8.precision = flava::Precision::Int8;
-        e2e8 = benchmarkIndexing(photos.path(), io8);
-        t.row(QStringLiteral("bare image encoder, int8"), e2e8.encoderImagesPerSecond,
-              QStringLiteral("images/s"));
-        t.row(QStringLiteral("end-to-end indexing, int8"), e2e8.endToEndImagesPerSecond,
-              QStringLiteral("images/s"),
-              QStringLiteral("%1x the fp32 end-to-end")
-                  .arg(e2e8.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond, 0, 'f', 2));
-        if (flava::cpuFeatures().hasBf16()) {
-            IndexingBenchmarkOptions io16 = io;
-            io16.precision = flava::Precision::BFloat16;
-            e2e16 = benchmarkIndexing(photos.path(), io16);
-            t.row(QStringLiteral("bare image encoder, bf16"), e2e16.encoderImagesPerSecond,
+        // One precision: the bare encoder's row, then the end-to-end row with its ratios.
+        auto indexAt = [&](flava::Precision precision, const QString &name, const auto &ratios) {
+            IndexingBenchmarkOptions options = io;
+            options.precision = precision;
+            const auto result = benchmarkIndexing(photos.path(), options);
+            t.row(QStringLiteral("bare image encoder, %1").arg(name), result.encoderImagesPerSecond,
                   QStringLiteral("images/s"));
-            t.row(QStringLiteral("end-to-end indexing, bf16"), e2e16.endToEndImagesPerSecond,
-                  QStringLiteral("images/s"),
-                  QStringLiteral("%1x the bf16 encoder, %2x the fp32 end-to-end")
-                      .arg(e2e16.ratio, 0, 'f', 2)
-                      .arg(e2e16.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond, 0, 'f', 2));
-        }
+            t.row(QStringLiteral("end-to-end indexing, %1").arg(name),
+                  result.endToEndImagesPerSecond, QStringLiteral("images/s"), ratios(result));
+            return result;
+        };
+        const auto x = [](double v) { return QString::number(v, 'f', 2); };
+        e2e = indexAt(flava::Precision::Float32, QStringLiteral("fp32"),
+                      [&](const IndexingBenchmarkReport &r) {
+                          return QStringLiteral("%1x the bare encoder").arg(x(r.ratio));
+                      });
+        e2e8 = indexAt(flava::Precision::Int8, QStringLiteral("int8"),
+                       [&](const IndexingBenchmarkReport &r) {
+                           return QStringLiteral("%1x the fp32 end-to-end")
+                               .arg(x(r.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond));
+                       });
+        if (flava::cpuFeatures().hasBf16())
+            e2e16 =
+                indexAt(flava::Precision::BFloat16, QStringLiteral("bf16"),
+                        [&](const IndexingBenchmarkReport &r) {
+                            return QStringLiteral("%1x the bf16 encoder, %2x the fp32 end-to-end")
+                                .arg(x(r.ratio),
+                                     x(r.endToEndImagesPerSecond / e2e.endToEndImagesPerSecond));
+                        });
         t.row(QStringLiteral("RSS during indexing (start/peak/end)"), e2e.rssPeakMb,
               QStringLiteral("MB"),
               QStringLiteral("start %1, end %2")
