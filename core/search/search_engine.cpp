@@ -319,30 +319,38 @@ struct SearchEngine::Private
             loading = std::async(std::launch::async, [&flava] { flava.prepareRerank(); });
         const PreprocessConfig &pre = model->preprocess();
         const std::size_t floats = std::size_t(3) * pre.size * pre.size;
-        std::vector<float> pixels;
+        std::vector<float> pixels; // decoded, not yet encoded: ok.size() photos
         std::vector<std::size_t> ok;
-        for (std::size_t j : todo) {
-            if (cancelled(cancel))
-                return states;
-            pixels.resize((ok.size() + 1) * floats);
-            if (preprocessImageFile(candidates[j].path, pre, options.fastDecode,
-                                    pixels.data() + ok.size() * floats)
-                    .ok())
-                ok.push_back(j);
-        }
+        std::size_t next = 0; // in todo
+        const auto decodeUpTo = [&](std::size_t count) {
+            while (ok.size() < count && next < todo.size() && !cancelled(cancel)) {
+                const std::size_t j = todo[next++];
+                pixels.resize((ok.size() + 1) * floats);
+                if (preprocessImageFile(candidates[j].path, pre, options.fastDecode,
+                                        pixels.data() + ok.size() * floats)
+                        .ok())
+                    ok.push_back(j);
+            }
+        };
+        // While the model loads, decode ahead (at most kAhead photos, 600 KB each); then a
+        // batch at a time.
+        constexpr std::size_t kBatch = 8, kAhead = 64;
+        decodeUpTo(loading.valid() ? kAhead : kBatch);
+        if (cancelled(cancel))
+            return states; // (a load under way finishes first: the future waits for it)
         if (loading.valid())
             loading.get(); // its errors are this call's
-        constexpr std::size_t kBatch = 8;
-        for (std::size_t start = 0; start < ok.size(); start += kBatch) {
-            if (cancelled(cancel))
-                break;
-            const std::size_t count = std::min(kBatch, ok.size() - start);
+        while (!ok.empty() && !cancelled(cancel)) {
+            const std::size_t count = std::min(kBatch, ok.size());
             const auto enc = flava.encodeImages(
-                std::span<const float>(pixels).subspan(start * floats, count * floats), int(count));
+                std::span<const float>(pixels).first(count * floats), int(count));
             for (std::size_t j = 0; j < count; ++j) {
-                states[ok[start + j]] = enc[j].states;
-                cache.insert(keys[ok[start + j]], enc[j].states, stateBytes());
+                states[ok[j]] = enc[j].states;
+                cache.insert(keys[ok[j]], enc[j].states, stateBytes());
             }
+            ok.erase(ok.begin(), ok.begin() + std::ptrdiff_t(count));
+            pixels.erase(pixels.begin(), pixels.begin() + std::ptrdiff_t(count * floats));
+            decodeUpTo(kBatch);
         }
         return states;
     }
